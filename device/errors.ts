@@ -81,7 +81,13 @@ interface Answer {
   ace?: number;
 }
 
-/** The wire answer of each kind. ACE codes follow RFC 9200 §5.10.1.1. */
+/**
+ * The wire answer of each kind. For /authz-info, RFC 9200 §5.10.1.1: a token or claim that
+ * fails verification (signature, issuer, expiry) is 4.01, a wrong audience 4.03, claims that
+ * cannot be obtained or a scope the RS does not recognize 4.00. For requests to resources,
+ * §5.10.2: no valid token or no proof of possession 4.01, resource not covered 4.03, method
+ * not covered 4.05.
+ */
 const ANSWERS: { [kind: string]: Answer } = {
   malformed_cbor: { code: Code.BadRequest, ace: AceErrorCode.InvalidRequest },
   unsupported_cbor: { code: Code.BadRequest, ace: AceErrorCode.InvalidRequest },
@@ -97,7 +103,7 @@ const ANSWERS: { [kind: string]: Answer } = {
   not_yet_valid: { code: Code.Unauthorized },
   stale: { code: Code.Unauthorized },
   bad_cnf: { code: Code.BadRequest, ace: AceErrorCode.UnsupportedPopKey },
-  invalid_scope: { code: Code.Forbidden },
+  invalid_scope: { code: Code.BadRequest, ace: AceErrorCode.InvalidScope },
   bad_request: { code: Code.BadRequest, ace: AceErrorCode.InvalidRequest },
   unauthorized: { code: Code.Unauthorized },
   forbidden: { code: Code.Forbidden },
