@@ -102,6 +102,8 @@ export class SenderContext {
     readonly provider: CryptoProvider,
     readonly alg: number,
     readonly id: Uint8Array,
+    /** The context's ID Context, sent as 'kid context' in requests when asked to (§5.1). */
+    readonly idContext: Uint8Array | null,
     /** Sender Key; never logged. */
     readonly key: Uint8Array,
     /** Common IV XOR this sender's ID part (see nonce.ts). */
@@ -156,7 +158,7 @@ export class SecurityContext {
     // A context that existed before this boot may have accepted requests we no longer know of.
     const window = new ReplayWindow(options.replayWindow === undefined ? DEFAULT_REPLAY_WINDOW : options.replayWindow,
       !sequence.restored);
-    this.sender = new SenderContext(provider, alg, senderId, keys.senderKey,
+    this.sender = new SenderContext(provider, alg, senderId, this.idContext, keys.senderKey,
       nonceBase(keys.commonIv, senderId), aadPrefix(alg, senderId), sequence);
     this.recipient = new RecipientContext(provider, alg, params.tagLength, recipientId, keys.recipientKey,
       nonceBase(keys.commonIv, recipientId), aadPrefix(alg, recipientId), window);
