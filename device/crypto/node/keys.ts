@@ -67,6 +67,10 @@ export class PublicKeyCache {
   private readonly entries = new Map<string, nc.KeyObject>();
   constructor(private readonly limit: number) {}
 
+  get size(): number {
+    return this.entries.size;
+  }
+
   get(curve: Curve, raw: Uint8Array): nc.KeyObject {
     if (this.limit <= 0) return importPublicKey(curve, raw);
     const id = curve + ':' + Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex');

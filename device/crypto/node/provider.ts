@@ -37,6 +37,17 @@ function plain(buf: Buffer): Uint8Array {
   return new Uint8Array(buf);
 }
 
+/**
+ * A zero-length view with a real backing store. node hands OpenSSL a NULL pointer for an empty
+ * array whose buffer was materialized, and OpenSSL's CCM reads update(NULL, 0) as "set the
+ * length" rather than data, so the tag is never computed ("tag not set").
+ */
+const EMPTY = new Uint8Array(new ArrayBuffer(1), 0, 0);
+
+function nonNull(bytes: Uint8Array): Uint8Array {
+  return bytes.length === 0 ? EMPTY : bytes;
+}
+
 /** node's AES-128 block encryption (ECB on one block), for driving ccm.ts in tests. */
 export function nodeAesBlock(key: Uint8Array): BlockEncrypt {
   const cipher = nc.createCipheriv('aes-128-ecb', key, null).setAutoPadding(false);
@@ -46,9 +57,9 @@ export function nodeAesBlock(key: Uint8Array): BlockEncrypt {
 function aeadEncrypt(alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const params = checkAead(alg, key, nonce, aad, plaintext);
   const cipher = nc.createCipheriv(CIPHER[alg] as Aead, key, nonce, { authTagLength: params.tagLength });
-  cipher.setAAD(aad, { plaintextLength: plaintext.length });
+  cipher.setAAD(nonNull(aad), { plaintextLength: plaintext.length });
   const out = new Uint8Array(plaintext.length + params.tagLength);
-  const body = cipher.update(plaintext);
+  const body = cipher.update(nonNull(plaintext));
   out.set(body);
   out.set(cipher.final(), body.length);
   out.set(cipher.getAuthTag(), plaintext.length);
@@ -61,9 +72,9 @@ function aeadDecrypt(alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8
   if (length < 0) return null;
   const decipher = nc.createDecipheriv(CIPHER[alg] as Aead, key, nonce, { authTagLength: params.tagLength });
   decipher.setAuthTag(ciphertext.subarray(length));
-  decipher.setAAD(aad, { plaintextLength: length });
+  decipher.setAAD(nonNull(aad), { plaintextLength: length });
   try {
-    const body = decipher.update(ciphertext.subarray(0, length));
+    const body = decipher.update(nonNull(ciphertext.subarray(0, length)));
     decipher.final(); // throws when the tag does not verify
     return plain(body);
   } catch (e) {
