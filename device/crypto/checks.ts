@@ -38,6 +38,15 @@ export function checkAead(alg: number, key: Uint8Array, nonce: Uint8Array, aad: 
   return params;
 }
 
+/**
+ * The COSE AES-CCM algorithms use 13-byte nonces, so L = 2 and a message has fewer than
+ * 2^16 bytes (RFC 9053 §4.2); the other AEADs allow far more than a device ever holds.
+ */
+export function checkPlaintextLength(alg: number, length: number): void {
+  const ccm = alg === Alg.AES_CCM_16_64_128 || alg === Alg.AES_CCM_16_128_128;
+  if (ccm && length > 0xffff) fail('too_large', 'AES-CCM-16 message longer than 65535 bytes');
+}
+
 /** The curve of a signature algorithm. */
 export function signatureCurve(alg: number): number {
   if (alg === Alg.EdDSA) return Curve.Ed25519;

@@ -77,3 +77,19 @@ for (const p of PROVIDERS) {
     }
   });
 }
+
+for (const p of PROVIDERS) {
+  test(`${p.name}: AES-CCM-16 (L=2) refuses 2^16-byte messages and cannot open longer ones`, (t) => {
+    const key = new Uint8Array(16);
+    const nonce = new Uint8Array(13);
+    const e = new Uint8Array(0);
+    for (const alg of [Alg.AES_CCM_16_64_128, Alg.AES_CCM_16_128_128]) {
+      const tagLength = aeadParams(alg)!.tagLength;
+      t.is(p.aeadEncrypt(alg, key, nonce, e, new Uint8Array(65535)).length, 65535 + tagLength);
+      t.is(kindOf(() => p.aeadEncrypt(alg, key, nonce, e, new Uint8Array(65536))), 'too_large');
+      t.is(p.aeadDecrypt(alg, key, nonce, e, new Uint8Array(65536 + tagLength)), null);
+    }
+    // GCM and ChaCha20/Poly1305 take such messages
+    t.is(p.aeadEncrypt(Alg.A128GCM, key, new Uint8Array(12), e, new Uint8Array(65536)).length, 65552);
+  });
+}

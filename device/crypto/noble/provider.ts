@@ -17,7 +17,7 @@ import type { CryptoProvider, KeyPair } from '../provider.ts';
 import { ccmDecrypt, ccmEncrypt } from '../ccm.ts';
 import type { BlockEncrypt } from '../ccm.ts';
 import { FULL_ALGS, FULL_CURVES, SIGNATURE_LENGTH, checkAead, checkBytes, checkEcdhCurve, checkLength,
-  isAllZero, signatureCurve } from '../checks.ts';
+  checkPlaintextLength, isAllZero, signatureCurve } from '../checks.ts';
 import { checkCurve, checkPrivateKey, isWellFormedPublicKey, randomPrivateKey } from '../keys.ts';
 
 export interface ProviderOptions {
@@ -54,6 +54,7 @@ function publicKeyOf(curve: Curve, privateKey: Uint8Array): Uint8Array {
 
 function aeadEncrypt(alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const params = checkAead(alg, key, nonce, aad, plaintext);
+  checkPlaintextLength(alg, plaintext.length);
   if (isCcm(alg)) return ccmEncrypt(nobleAesBlock(key), nonce, aad, plaintext, params.tagLength);
   if (alg === Alg.ChaCha20Poly1305) return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
   return gcm(key, nonce, aad).encrypt(plaintext);

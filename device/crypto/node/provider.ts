@@ -8,7 +8,7 @@ import { Alg, Curve } from '../provider.ts';
 import type { CryptoProvider, KeyPair } from '../provider.ts';
 import type { BlockEncrypt } from '../ccm.ts';
 import { FULL_ALGS, FULL_CURVES, SIGNATURE_LENGTH, checkAead, checkBytes, checkEcdhCurve, checkLength,
-  isAllZero, signatureCurve } from '../checks.ts';
+  checkPlaintextLength, isAllZero, signatureCurve } from '../checks.ts';
 import { checkCurve, checkPrivateKey, isWellFormedPublicKey, randomPrivateKey } from '../keys.ts';
 import { PublicKeyCache, importPrivateKey, okpPublicKey, p256PublicKey } from './keys.ts';
 
@@ -56,6 +56,7 @@ export function nodeAesBlock(key: Uint8Array): BlockEncrypt {
 
 function aeadEncrypt(alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   const params = checkAead(alg, key, nonce, aad, plaintext);
+  checkPlaintextLength(alg, plaintext.length);
   const cipher = nc.createCipheriv(CIPHER[alg] as Aead, key, nonce, { authTagLength: params.tagLength });
   cipher.setAAD(nonNull(aad), { plaintextLength: plaintext.length });
   const out = new Uint8Array(plaintext.length + params.tagLength);
@@ -70,10 +71,10 @@ function aeadDecrypt(alg: number, key: Uint8Array, nonce: Uint8Array, aad: Uint8
   const params = checkAead(alg, key, nonce, aad, ciphertext);
   const length = ciphertext.length - params.tagLength;
   if (length < 0) return null;
-  const decipher = nc.createDecipheriv(CIPHER[alg] as Aead, key, nonce, { authTagLength: params.tagLength });
-  decipher.setAuthTag(ciphertext.subarray(length));
-  decipher.setAAD(nonNull(aad), { plaintextLength: length });
   try {
+    const decipher = nc.createDecipheriv(CIPHER[alg] as Aead, key, nonce, { authTagLength: params.tagLength });
+    decipher.setAuthTag(ciphertext.subarray(length));
+    decipher.setAAD(nonNull(aad), { plaintextLength: length }); // throws for a CCM length beyond L
     const body = decipher.update(nonNull(ciphertext.subarray(0, length)));
     decipher.final(); // throws when the tag does not verify
     return plain(body);
