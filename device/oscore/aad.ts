@@ -12,7 +12,7 @@
 import { encode } from '../codec/cbor.ts';
 import { OSCORE_VERSION } from './numbers.ts';
 
-/** CBOR of ["Encrypt0", h''] without the array head: 0x68 "Encrypt0" 0x40. */
+/** The start of Enc_structure: array head 0x83, "Encrypt0", h'' (protected is empty). */
 const ENCRYPT0_HEAD = new Uint8Array([0x83, 0x68, 0x45, 0x6e, 0x63, 0x72, 0x79, 0x70, 0x74, 0x30, 0x40]);
 
 /** Encoded aad_array up to and including request_kid: 0x85 version [alg] bstr(kid). */
