@@ -28,8 +28,6 @@ export interface PartyInfo {
   other: Uint8Array | null;
 }
 
-export const NO_PARTY_INFO: PartyInfo = { identity: null, nonce: null, other: null };
-
 function partyInfo(p: PartyInfo): CborValue[] {
   return [p.identity, p.nonce, p.other];
 }

@@ -138,7 +138,7 @@ for (const p of PROVIDERS) {
     });
 
     test(`Sign1 round trips with EdDSA and ES256, with external AAD ${tag}`, (t) => {
-      for (const [alg, crv] of [[Alg.EdDSA, Curve.Ed25519], [Alg.ES256, Curve.P256]]) {
+      for (const [alg, crv] of [[Alg.EdDSA, Curve.Ed25519], [Alg.ES256, Curve.P256]] as Array<[Alg, Curve]>) {
         const pair = p.generateKeyPair(crv);
         const key = curveKey(crv, pair.publicKey, pair.privateKey, utf8Encode('issuer'), alg);
         const bytes = encode(createSign1(PAYLOAD, key, alg, { externalAad: AAD, tagged: true }, p, c));
@@ -241,7 +241,7 @@ for (const p of PROVIDERS) {
 function crossCheck(maker: CryptoProvider, checker: CryptoProvider): void {
   const tag = `${maker.name} -> ${checker.name}`;
   test(`cross-provider: built with ${tag}`, (t) => {
-    for (const [alg, crv] of [[Alg.EdDSA, Curve.Ed25519], [Alg.ES256, Curve.P256]]) {
+    for (const [alg, crv] of [[Alg.EdDSA, Curve.Ed25519], [Alg.ES256, Curve.P256]] as Array<[Alg, Curve]>) {
       const pair = maker.generateKeyPair(crv);
       const key = curveKey(crv, pair.publicKey, pair.privateKey, null, null);
       const msg = decodeSign1(decode(encode(createSign1(PAYLOAD, key, alg, {}, maker, codec))), codec);
