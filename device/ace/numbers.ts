@@ -1,8 +1,11 @@
 /**
  * The ACE layer's protocol numbers, each named once with the table it comes from.
  *
- * ACE error codes (RFC 9200 Table 3) live in device/errors.ts (AceErrorCode); CWT claim keys
- * belong to device/cwt. The OAuth parameters of RFC 9200 Table 5, RFC 9201 and RFC 9203 §9.3
+ * Named elsewhere, once: ACE error codes (RFC 9200 Table 3) in device/errors.ts (AceErrorCode);
+ * CWT claim keys, the `osc` confirmation method and the OSCORE_Input_Material labels (RFC 9203
+ * §3.2.1, §9.5) in device/cwt/iana.ts (Claim, CnfMethod, OscLabel); the application/ace+cbor
+ * content format (RFC 9200 §8.16) in device/coap/numbers.ts. test/ace/numbers.test.ts checks
+ * them all against the RFC tables. The OAuth parameters of RFC 9200 Table 5, RFC 9201 and RFC 9203 §9.3
  * share one IANA registry ("OAuth Parameters CBOR Mappings"), so they share one enum; the
  * introspection parameters (Table 6) are a registry of their own with overlapping numbers.
  */
@@ -94,27 +97,6 @@ export const enum TokenType {
 /** ACE Profile registry: RFC 9203 §9.1. */
 export const enum AceProfile {
   CoapOscore = 2,
-}
-
-/** CWT Confirmation Methods registry: RFC 9203 §9.5 (the `osc` member of `cnf`). */
-export const enum ConfirmationMethod {
-  Osc = 4,
-}
-
-/** RFC 9203 §3.2.1, Table 1: labels of OSCORE_Input_Material. */
-export const enum OscoreInputLabel {
-  Id = 0,
-  Version = 1,
-  Ms = 2,
-  Hkdf = 3,
-  Alg = 4,
-  Salt = 5,
-  ContextId = 6,
-}
-
-/** CoAP Content-Formats registry: RFC 9200 §8.16. */
-export const enum AceContentFormat {
-  AceCbor = 19,
 }
 
 /**

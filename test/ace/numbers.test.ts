@@ -2,9 +2,10 @@
 import test from 'ava';
 import { loadVectors } from '../helpers/vectors.ts';
 import { AceErrorCode } from '../../device/errors.ts';
+import { CnfMethod, OscLabel } from '../../device/cwt/iana.ts';
+import { ContentFormat } from '../../device/coap/numbers.ts';
 import {
-  AceContentFormat, AceParam, AceProfile, AIF_ALL_METHODS, AIF_DYNAMIC_OFFSET, AifMethod, ConfirmationMethod,
-  CreationHint, GrantType, IntrospectionParam, OscoreInputLabel, TokenType,
+  AceParam, AceProfile, AIF_ALL_METHODS, AIF_DYNAMIC_OFFSET, AifMethod, CreationHint, GrantType, IntrospectionParam, TokenType,
 } from '../../device/ace/numbers.ts';
 
 const ace = loadVectors('rfc9200-ace.json');
@@ -82,27 +83,27 @@ test('RFC 9200 §8.7.1 token types and §8.16 content format', (t) => {
   sameTable(t, ace.tables.token_type_cbor_mappings.rows, { Bearer: TokenType.Bearer, PoP: TokenType.PoP });
   const cf = ace.tables.coap_content_format.rows[0];
   t.is(cf.media_type, 'application/ace+cbor');
-  t.is(AceContentFormat.AceCbor, cf.id);
+  t.is(ContentFormat.AceCbor, cf.id, 'named in device/coap/numbers.ts');
 });
 
-test('RFC 9203: profile, OAuth parameters, cnf method, OSCORE_Input_Material labels', (t) => {
+test('RFC 9203: profile, OAuth parameters; cnf method and OSCORE_Input_Material labels (device/cwt)', (t) => {
   sameTable(t, aceOscore.tables.ace_profile.rows, { coap_oscore: AceProfile.CoapOscore });
   sameTable(t, aceOscore.tables.oauth_parameters_cbor_mappings.rows, {
     nonce1: AceParam.Nonce1, nonce2: AceParam.Nonce2,
     ace_client_recipientid: AceParam.AceClientRecipientId, ace_server_recipientid: AceParam.AceServerRecipientId,
   });
-  sameTable(t, aceOscore.tables.cwt_confirmation_methods.rows, { osc: ConfirmationMethod.Osc });
+  // named in device/cwt/iana.ts
+  sameTable(t, aceOscore.tables.cwt_confirmation_methods.rows, { osc: CnfMethod.Osc });
   sameTable(t, aceOscore.tables.oscore_input_material.rows, {
-    id: OscoreInputLabel.Id, version: OscoreInputLabel.Version, ms: OscoreInputLabel.Ms,
-    hkdf: OscoreInputLabel.Hkdf, alg: OscoreInputLabel.Alg, salt: OscoreInputLabel.Salt,
-    contextId: OscoreInputLabel.ContextId,
+    id: OscLabel.Id, version: OscLabel.Version, ms: OscLabel.Ms, hkdf: OscLabel.Hkdf, alg: OscLabel.Alg,
+    salt: OscLabel.Salt, contextId: OscLabel.ContextId,
   });
   const ex = aceOscore.exchange_values;
   t.is(ex.client_to_rs_authz_info.nonce1_key, AceParam.Nonce1);
   t.is(ex.client_to_rs_authz_info.ace_client_recipientid_key, AceParam.AceClientRecipientId);
   t.is(ex.rs_to_client_created.nonce2_key, AceParam.Nonce2);
   t.is(ex.rs_to_client_created.ace_server_recipientid_key, AceParam.AceServerRecipientId);
-  t.is(ex.oscore_input_material_in_cnf.osc_key, ConfirmationMethod.Osc);
+  t.is(ex.oscore_input_material_in_cnf.osc_key, CnfMethod.Osc);
 });
 
 test('RFC 9201 parameters as the RFC 9203 figures use them (req_cnf 4, cnf 8)', (t) => {
