@@ -327,7 +327,7 @@ export class TokenStore {
     const tomb: Entry = {
       tokenId: e.tokenId, recipientId: new Uint8Array(0), idContext: null, senderId: new Uint8Array(0),
       permissions: NO_PERMISSIONS, expiresAt: e.expiresAt, exiDeadline: e.exiDeadline, exiSeq: e.exiSeq,
-      singleUse: true, spent: true, audience: e.audience, subject: e.subject,
+      singleUse: e.singleUse, spent: true, audience: e.audience, subject: e.subject,
     };
     const secret = this.secrets[i];
     this.commit(() => {
