@@ -38,6 +38,11 @@ export class ContextTable implements ContextLookup {
     return true;
   }
 
+  /** A copy of the list, for sweeps. */
+  all(): SecurityContext[] {
+    return this.contexts.slice();
+  }
+
   /** The context with this SecurityInfo.contextId, or null. */
   byName(name: string): SecurityContext | null {
     for (let i = 0; i < this.contexts.length; i++) if (this.contexts[i].name === name) return this.contexts[i];
