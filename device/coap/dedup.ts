@@ -5,9 +5,9 @@
  *
  * Bounded: a ring of at most `capacity` entries, oldest first. Every entry lives equally
  * long, so the oldest also expires first; when the ring is full the oldest is evicted
- * early. Lookup is by message ID (an object keyed by number) then peer, along a chain of
- * the few entries that share a message ID: no per-message string building, O(1) work.
- * Entry objects are reused once the ring is full.
+ * early. Lookup hashes the message ID into a power-of-two bucket array and walks the
+ * chain of the few entries in that bucket comparing peers: no per-message string
+ * building or allocation once the ring is full (entry objects are reused).
  */
 import { fail } from '../errors.ts';
 
@@ -17,7 +17,7 @@ export class DedupEntry {
   expires = 0;
   /** The bytes that answered the request (response or Empty ACK); null while none was sent. */
   reply: Uint8Array | null = null;
-  /** Next entry with the same message ID. */
+  /** Next entry in the same bucket. */
   next: DedupEntry | null = null;
 }
 
@@ -26,11 +26,16 @@ export class DedupTable {
   private readonly ring: DedupEntry[] = [];
   private head = 0;
   private count = 0;
-  private readonly byMid: { [messageId: number]: DedupEntry | undefined } = {};
+  private readonly buckets: Array<DedupEntry | null> = [];
+  private readonly mask: number;
 
   constructor(capacity: number) {
-    if (!(capacity >= 1) || capacity % 1 !== 0) fail('internal', 'deduplication capacity must be a positive integer');
+    if (!(capacity >= 1 && capacity <= 0x10000) || capacity % 1 !== 0) fail('internal', 'deduplication capacity must be an integer from 1 to 65536');
     this.capacity = capacity;
+    let size = 1;
+    while (size < capacity) size *= 2;
+    for (let i = 0; i < size; i++) this.buckets.push(null);
+    this.mask = size - 1;
   }
 
   get size(): number {
@@ -38,9 +43,9 @@ export class DedupTable {
   }
 
   find(peer: string, messageId: number): DedupEntry | null {
-    let e: DedupEntry | null | undefined = this.byMid[messageId];
-    while (e !== undefined && e !== null) {
-      if (e.peer === peer) return e;
+    let e = this.buckets[messageId & this.mask];
+    while (e !== null) {
+      if (e.messageId === messageId && e.peer === peer) return e;
       e = e.next;
     }
     return null;
@@ -64,9 +69,9 @@ export class DedupTable {
     e.messageId = messageId;
     e.expires = expires;
     e.reply = null;
-    const first = this.byMid[messageId];
-    e.next = first === undefined ? null : first;
-    this.byMid[messageId] = e;
+    const b = messageId & this.mask;
+    e.next = this.buckets[b];
+    this.buckets[b] = e;
     this.count++;
     return e;
   }
@@ -81,14 +86,12 @@ export class DedupTable {
   }
 
   private unlink(e: DedupEntry): void {
-    const first = this.byMid[e.messageId];
-    if (first === e) {
-      if (e.next === null) delete this.byMid[e.messageId];
-      else this.byMid[e.messageId] = e.next;
-    } else {
-      let p: DedupEntry | null | undefined = first;
-      while (p !== undefined && p !== null && p.next !== e) p = p.next;
-      if (p !== undefined && p !== null) p.next = e.next;
+    const b = e.messageId & this.mask;
+    let p = this.buckets[b];
+    if (p === e) this.buckets[b] = e.next;
+    else {
+      while (p !== null && p.next !== e) p = p.next;
+      if (p !== null) p.next = e.next;
     }
     e.next = null;
   }

@@ -307,6 +307,7 @@ export function getUintOption(options: CoapOption[], number: number): number | n
 
 function segmentText(value: Uint8Array): string {
   let s = '';
+  let special = false; // '%' or '/', which need escaping
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
     if (c >= 0x80) {
@@ -315,11 +316,12 @@ function segmentText(value: Uint8Array): string {
       } catch (e) {
         fail('bad_request', 'Uri-Path is not UTF-8');
       }
-      break;
+      return escapeSegment(s);
     }
+    if (c === 0x25 || c === 0x2f) special = true;
     s += String.fromCharCode(c);
   }
-  return escapeSegment(s);
+  return special ? escapeSegment(s) : s;
 }
 
 /** '/' and '%' inside one segment are escaped so a joined path stays unambiguous (RFC 3986 §2.1). */
