@@ -153,14 +153,17 @@ export class SecurityContext {
     const recipientId = input.recipientId.slice();
     this.name = options.name !== undefined ? options.name
       : 'oscore:' + (this.idContext ? toHex(this.idContext) : '') + ':' + toHex(recipientId);
+    // Everything that can refuse the input comes before the first storage write.
+    const senderBase = nonceBase(keys.commonIv, senderId);
+    const recipientBase = nonceBase(keys.commonIv, recipientId);
+    const window = new ReplayWindow(options.replayWindow === undefined ? DEFAULT_REPLAY_WINDOW : options.replayWindow, true);
     const sequence = new SenderSequence(options.storage, options.storageKey,
       options.sequenceStep === undefined ? DEFAULT_SEQUENCE_STEP : options.sequenceStep);
     // A context that existed before this boot may have accepted requests we no longer know of.
-    const window = new ReplayWindow(options.replayWindow === undefined ? DEFAULT_REPLAY_WINDOW : options.replayWindow,
-      !sequence.restored);
+    if (sequence.restored) window.forget();
     this.sender = new SenderContext(provider, alg, senderId, this.idContext, keys.senderKey,
-      nonceBase(keys.commonIv, senderId), aadPrefix(alg, senderId), sequence);
+      senderBase, aadPrefix(alg, senderId), sequence);
     this.recipient = new RecipientContext(provider, alg, params.tagLength, recipientId, keys.recipientKey,
-      nonceBase(keys.commonIv, recipientId), aadPrefix(alg, recipientId), window);
+      recipientBase, aadPrefix(alg, recipientId), window);
   }
 }

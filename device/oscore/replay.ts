@@ -53,6 +53,13 @@ export class ReplayWindow {
     }
   }
 
+  /** The window's state is lost (a reboot): nothing is accepted until resetTo. */
+  forget(): void {
+    this.ready = false;
+    this.top = -1;
+    this.bits.fill(0);
+  }
+
   /** Initialises the window with seq as its lower limit: seq and everything below refused. */
   resetTo(seq: number): void {
     this.top = seq;

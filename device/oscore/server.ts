@@ -76,6 +76,7 @@ class ProtectedExchange implements Exchange {
 
   /** Every notification carries its own Partial IV (§4.1.3.5.2). */
   notify(response: CoapResponse): void {
+    if (!this.outer.active) return; // no observation to send on: spend no sequence number
     this.outer.notify(this.protect(response, true));
   }
 
