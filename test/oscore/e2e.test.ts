@@ -108,6 +108,16 @@ for (const provider of PROVIDERS) {
       const plain = decode(await raw(w.port, encodeParts(Type.CON, Method.GET, 1, new Uint8Array([5]),
         [{ number: Option.UriPath, value: new TextEncoder().encode('hello') }], new Uint8Array(0))));
       t.is(plain.code, Code.NotFound);
+      // a phone whose context the device does not have gets the unprotected 4.01
+      const stranger = new OscoreClient({
+        host: '127.0.0.1', port: w.port, timeoutMs: 5000,
+        context: pair(provider, 10, 16, new Uint8Array([0xee])).client,
+        sendKidContext: true,
+      });
+      const err = await t.throwsAsync(stranger.request({ method: 'GET', path: '/hello' }), { any: true });
+      t.is((err as unknown as { kind: string }).kind, 'oscore_context_not_found');
+      t.regex((err as unknown as { message: string }).message, /Security context not found/);
+      await stranger.close();
     } finally {
       await w.close();
     }
