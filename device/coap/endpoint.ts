@@ -10,7 +10,8 @@
  *   §5.2.3). Otherwise an Empty ACK goes out at once and the late response is a CON with a
  *   new message ID, retransmitted with exponential back-off until ACKed, reset, or
  *   MAX_RETRANSMIT (§4.2, §5.2.2).
- * - A 2.xx response to GET that carries Observe registers an observation (RFC 7641): its
+ * - A 2.xx response to GET or FETCH (RFC 8132 §2.4; the outer code of an OSCORE Observe,
+ *   RFC 8613 §4.1.3.5) that carries Observe registers an observation (RFC 7641): its
  *   notifications are CONs with the request's token; at most one is in flight and a newer
  *   one replaces it at the next transmission (§4.5.2). RST, time-out, a notification that
  *   is not 2.xx-with-Observe, or a new request reusing the token (re-registration or
@@ -28,7 +29,7 @@ import { DedupTable } from './dedup.ts';
 import type { DedupEntry } from './dedup.ts';
 import { errorResponse } from './diagnostic.ts';
 import type { CoapMessage, CoapOption, CoapResponse, Exchange, RequestHandler, Transport } from './interfaces.ts';
-import { EMPTY_BYTES, MessageFormatError, decode, emptyMessage, encodeParts, findBadOption, hasOption } from './message.ts';
+import { EMPTY_BYTES, MessageFormatError, decode, emptyMessage, encodeParts, findBadOption, hasOption, isSuccess } from './message.ts';
 import {
   ACK_RANDOM_FACTOR,
   ACK_TIMEOUT,
@@ -145,10 +146,6 @@ function withoutOption(r: CoapResponse, number: number): CoapResponse {
   const options: CoapOption[] = [];
   for (let i = 0; i < r.options.length; i++) if (r.options[i].number !== number) options.push(r.options[i]);
   return { code: r.code, options: options, payload: r.payload };
-}
-
-function isSuccess(code: number): boolean {
-  return code >> 5 === 2;
 }
 
 function positiveInt(v: number | undefined, fallback: number, what: string): number {
@@ -292,7 +289,7 @@ export class Endpoint {
     let r = response;
     let registers = false;
     let refused = false;
-    if (req.code === Method.GET && isSuccess(r.code) && hasOption(r.options, Option.Observe)) {
+    if ((req.code === Method.GET || req.code === Method.FETCH) && isSuccess(r.code) && hasOption(r.options, Option.Observe)) {
       // no room for one more kept exchange: answer without registering (RFC 7641 §4.1)
       if (ex.liveIndex >= 0 || this.live.length < this.maxExchanges) registers = true;
       else {

@@ -199,6 +199,11 @@ export function emptyMessage(type: number, messageId: number): Uint8Array {
   return out;
 }
 
+/** A 2.xx code (RFC 7252 §5.9.1). */
+export function isSuccess(code: number): boolean {
+  return code >> 5 === 2;
+}
+
 // ---------------------------------------------------------------- option properties (§5.4.6)
 
 export function isCritical(option: number): boolean {

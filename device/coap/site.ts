@@ -22,7 +22,7 @@ import { requestedBlock2, sliceBlock2, szxOf } from './block.ts';
 import type { BlockValue } from './block.ts';
 import { errorResponse } from './diagnostic.ts';
 import type { CoapOption, CoapResponse, Exchange, RequestHandler, Resource } from './interfaces.ts';
-import { EMPTY_BYTES, addOption, encodeUint, findBadOption, getUintOption, normalizePath, uriPath } from './message.ts';
+import { EMPTY_BYTES, addOption, encodeUint, findBadOption, getUintOption, isSuccess, normalizePath, uriPath } from './message.ts';
 import { ContentFormat, Method, OBSERVE_MODULUS, OBSERVE_REGISTER, Option } from './numbers.ts';
 
 export interface SiteOptions {
@@ -49,10 +49,6 @@ interface Observer {
   readonly path: string;
   /** The Block2 size of the registration: notifications carry its first block. */
   readonly block: BlockValue | null;
-}
-
-function isSuccess(code: number): boolean {
-  return code >> 5 === 2;
 }
 
 function withOption(r: CoapResponse, number: number, value: Uint8Array): CoapResponse {
@@ -133,7 +129,9 @@ export class Site implements RequestHandler {
     if (resource === undefined) return fail('not_found', 'no resource at this path');
     const isGet = req.code === Method.GET;
     const block = isGet ? requestedBlock2(req.options) : null;
-    const registers = isGet && resource.observable && getUintOption(req.options, Option.Observe) === OBSERVE_REGISTER;
+    // later blocks of a representation do not register again (RFC 7959 §3.4)
+    const registers =
+      isGet && (block === null || block.num === 0) && resource.observable && getUintOption(req.options, Option.Observe) === OBSERVE_REGISTER;
     const rendered = resource.render(exchange);
     if (rendered === null) return null;
     let r = this.acceptable(req.options, rendered);

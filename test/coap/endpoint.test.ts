@@ -363,6 +363,16 @@ test('Observe: a new request with the token of an observation ends it (deregistr
   t.is(s.endpoint.pendingExchanges, 0);
 });
 
+test('Observe: a FETCH registers too (the outer code of an OSCORE observation, RFC 8613 §4.1.3.5)', (t) => {
+  const s = setup();
+  s.handler.answer = (ex) => ex.respond(ok('v0', [opt(Option.Observe, [5])]));
+  s.endpoint.receive(request(Type.CON, 5, 0x10, [0xaa], [opt(Option.Observe, []), opt(Option.Oscore, [9])]), P);
+  t.true(s.handler.calls[0].active);
+  // a POST answered with Observe does not
+  s.endpoint.receive(request(Type.CON, 2, 0x11, [0xab], [opt(Option.Observe, [])]), P);
+  t.false(s.handler.calls[1].active);
+});
+
 test('Observe: RST of a NON registration response cancels', (t) => {
   const s = setup();
   s.handler.answer = (ex) => ex.respond(ok('v0', [opt(Option.Observe, [5])]));

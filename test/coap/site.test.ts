@@ -295,6 +295,14 @@ test('Observe with Block2: notifications carry the first block', (t) => {
   t.is(n.msg.payload.length, 512);
 });
 
+test('Observe with Block2: a request for a later block does not register', (t) => {
+  const s = setup();
+  s.site.add('/big', simpleResource({ observable: true, get: () => makeResponse(0x45, big) }));
+  const r = s.ask(GET, '/big', [opt(Option.Observe, []), opt(Option.Block2, encodeBlock(1, false, 5))]);
+  t.is(getOption(r.options, Option.Observe), null);
+  t.is(s.site.observerCountOf(), 0);
+});
+
 test('a resource may answer later; the endpoint sends it as a separate response', (t) => {
   const s = setup();
   let pending: Exchange | null = null;
