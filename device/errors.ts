@@ -74,6 +74,7 @@ export type ErrorKind =
   | 'store_full'
   | 'storage_failed'
   | 'too_large'
+  | 'unsupported_content_format'
   | 'internal';
 
 interface Answer {
@@ -117,6 +118,7 @@ const ANSWERS: { [kind: string]: Answer } = {
   store_full: { code: Code.ServiceUnavailable },
   storage_failed: { code: Code.InternalServerError },
   too_large: { code: Code.RequestEntityTooLarge },
+  unsupported_content_format: { code: Code.UnsupportedContentFormat },
   internal: { code: Code.InternalServerError },
 };
 

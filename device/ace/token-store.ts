@@ -194,6 +194,11 @@ function isIntOrNull(v: CborValue): boolean {
   return v === null || (typeof v === 'number' && Math.floor(v) === v);
 }
 
+/** Times may be fractional: CWT NumericDate allows floats, monotonic clocks give them. */
+function isNumberOrNull(v: CborValue): boolean {
+  return v === null || (typeof v === 'number' && isFinite(v));
+}
+
 function checkInput(t: TokenInput): void {
   if (!(t.tokenId instanceof Uint8Array) || t.tokenId.length === 0) fail('bad_request', 'token id missing');
   if (!(t.recipientId instanceof Uint8Array) || !(t.senderId instanceof Uint8Array)) fail('bad_request', 'OSCORE identifiers missing');
@@ -510,7 +515,7 @@ export class TokenStore {
     if (!Array.isArray(v) || v.length !== 16) return fail('storage_failed', 'token entry has the wrong shape');
     const r = v as CborValue[];
     const ok = isBytes(r[0]) && isBytes(r[1]) && (r[2] === null || isBytes(r[2])) && isBytes(r[3]) &&
-      isIntOrNull(r[5]) && isIntOrNull(r[6]) && isIntOrNull(r[7]) && typeof r[8] === 'boolean' &&
+      isNumberOrNull(r[5]) && isNumberOrNull(r[6]) && isIntOrNull(r[7]) && typeof r[8] === 'boolean' &&
       typeof r[9] === 'boolean' && typeof r[10] === 'string' && (r[11] === null || typeof r[11] === 'string');
     if (!ok) fail('storage_failed', 'token entry has a field of the wrong type');
     let secret: OscoreMaterial | null = null;

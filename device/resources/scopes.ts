@@ -27,6 +27,8 @@ export const SENSOR_RESOURCES: Grant[] = [
 
 export const LOCK_SCOPES: TextScopeDefinition = {
   'lock:open': [{ path: LOCK_PATH, methods: AifMethod.POST | AifMethod.GET }],
+  // the same rights, on a token the device spends after its first successful use
+  'lock:open-once': [{ path: LOCK_PATH, methods: AifMethod.POST | AifMethod.GET }],
   'lock:read': [{ path: LOCK_PATH, methods: AifMethod.GET }],
   'alarm:disarm': [{ path: ALARM_PATH, methods: AifMethod.POST | AifMethod.GET }],
   'alarm:read': [{ path: ALARM_PATH, methods: AifMethod.GET }],

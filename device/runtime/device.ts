@@ -1,0 +1,125 @@
+/**
+ * One device, assembled: the OSCORE layer, the ACE resource server and the resources of a
+ * lock or a sensor, all portable, as one RequestHandler. A host puts it behind a CoAP
+ * Endpoint bound to its socket or radio, and calls tick() now and then for the timers that
+ * are not the endpoint's (relock, readings, token expiry).
+ *
+ *   Endpoint -> OscoreServer -> protected: AccessGuard -> Site
+ *                            -> plain:     PublicGate  -> Site
+ */
+import type { CborCodec } from '../codec/cbor.ts';
+import type { CryptoProvider } from '../crypto/provider.ts';
+import type { Clock, Storage } from '../storage.ts';
+import type { CoseKey } from '../cose/key.ts';
+import type { RequestHandler } from '../coap/interfaces.ts';
+import { Site } from '../coap/site.ts';
+import type { SiteOptions } from '../coap/site.ts';
+import { OscoreServer } from '../oscore/server.ts';
+import { AceResourceServer } from '../ace/rs.ts';
+import type { AceConfig } from '../ace/rs.ts';
+import { AccessGuard, AUTHZ_INFO, AuthzInfoResource, PublicGate } from '../ace/guard.ts';
+import { AlarmResource, LockResource } from '../resources/lock.ts';
+import { VitalsSensor } from '../resources/vitals.ts';
+import type { VitalsSource } from '../resources/vitals.ts';
+import { SyntheticVitals } from '../resources/signal.ts';
+import {
+  ALARM_PATH, HISTORY_PATH, LOCK_PATH, LOCK_RESOURCES, LOCK_SCOPES, SENSOR_RESOURCES, SENSOR_SCOPES, VITALS_PATH,
+} from '../resources/scopes.ts';
+import type { DeviceKeystore } from './keystore.ts';
+
+export interface DeviceDeps {
+  provider: CryptoProvider;
+  codec: CborCodec;
+  storage: Storage;
+  clock: Clock;
+}
+
+export interface DeviceTuning {
+  site?: SiteOptions;
+  /** Lock: relock this long after an unlock (0: stay open until told). */
+  relockAfterMs?: number;
+  /** Sensor: milliseconds between readings. */
+  readingPeriodMs?: number;
+  /** Sensor: where readings come from (a driver); a seeded synthetic signal by default. */
+  vitalsSource?: VitalsSource;
+  /** Seed of the synthetic signal. */
+  seed?: number;
+  /** ACE settings beyond the keystore (store sizes, leeway, rate limits). */
+  ace?: Partial<AceConfig>;
+}
+
+/** The ACE configuration a keystore implies. */
+export function aceConfigOf(keystore: DeviceKeystore, tuning: DeviceTuning): AceConfig {
+  const lock = keystore.kind === 'lock';
+  const cnfKeys: CoseKey[] = keystore.symmetricKeys.slice();
+  cnfKeys.push(keystore.deviceKey);
+  const config: AceConfig = {
+    audience: keystore.audience,
+    asUri: keystore.asUri,
+    tokenKeys: keystore.asKeys.concat(keystore.symmetricKeys),
+    cnfKeys: cnfKeys,
+    resources: lock ? LOCK_RESOURCES : SENSOR_RESOURCES,
+    textScopes: keystore.scopes || (lock ? LOCK_SCOPES : SENSOR_SCOPES),
+    singleUseScopes: keystore.singleUse.length > 0 ? keystore.singleUse : lock ? ['lock:open-once'] : [],
+    hasClock: keystore.hasClock,
+  };
+  const extra = tuning.ace;
+  if (extra) {
+    const keys = Object.keys(extra);
+    for (let i = 0; i < keys.length; i++) (config as unknown as { [k: string]: unknown })[keys[i]] = (extra as { [k: string]: unknown })[keys[i]];
+  }
+  return config;
+}
+
+export class Device {
+  /** What the host's Endpoint serves. */
+  readonly handler: RequestHandler;
+  readonly site: Site;
+  readonly rs: AceResourceServer;
+  readonly lock: LockResource | null = null;
+  readonly alarm: AlarmResource | null = null;
+  readonly vitals: VitalsSensor | null = null;
+  /** What load() had to say (a discarded store, say), for the host's log. */
+  readonly bootNotes: string[];
+
+  constructor(readonly keystore: DeviceKeystore, deps: DeviceDeps, tuning: DeviceTuning) {
+    this.rs = new AceResourceServer(aceConfigOf(keystore, tuning), deps);
+    this.bootNotes = this.rs.load();
+    const site = new Site(tuning.site);
+    this.site = site;
+    site.add(AUTHZ_INFO, new AuthzInfoResource(this.rs));
+    if (keystore.kind === 'lock') {
+      const lock = new LockResource({ clock: deps.clock, relockAfterMs: tuning.relockAfterMs });
+      const alarm = new AlarmResource(true);
+      lock.onChanged(function (): void { site.changed(LOCK_PATH); });
+      alarm.onChanged(function (): void { site.changed(ALARM_PATH); });
+      site.add(LOCK_PATH, lock);
+      site.add(ALARM_PATH, alarm);
+      this.lock = lock;
+      this.alarm = alarm;
+    } else {
+      const vitals = new VitalsSensor({
+        clock: deps.clock,
+        source: tuning.vitalsSource || new SyntheticVitals({ seed: tuning.seed || 1 }),
+        periodMs: tuning.readingPeriodMs,
+      });
+      vitals.onChanged(function (): void { site.changed(VITALS_PATH); });
+      site.add(VITALS_PATH, vitals.current);
+      site.add(HISTORY_PATH, vitals.history);
+      this.vitals = vitals;
+    }
+    this.handler = new OscoreServer(this.rs, new AccessGuard(this.rs, site), new PublicGate(this.rs, site));
+  }
+
+  /** The device's own timers: auto-relock, sensor readings, token expiry. A few times a second. */
+  tick(): void {
+    if (this.lock) this.lock.poll();
+    if (this.vitals) this.vitals.tick();
+    this.rs.purge();
+  }
+
+  /** Writes what is batched (audit log); at shutdown. */
+  flush(): void {
+    this.rs.flush();
+  }
+}
