@@ -47,16 +47,19 @@ export function fromHex(hex: string): Uint8Array {
   return out;
 }
 
+/**
+ * UTF-8 of a string. A lone surrogate has no UTF-8 form and is refused rather than replaced.
+ * (Espruino's charCodeAt gives whole code points, beyond 0xffff too, on builds with Unicode.)
+ */
 export function utf8Encode(s: string): Uint8Array {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i);
-    if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      const next = s.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next < 0xe000) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-        i++;
-      }
+    if (c >= 0xd800 && c < 0xe000) {
+      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
+      if (c >= 0xdc00 || next < 0xdc00 || next >= 0xe000) fail('unsupported_cbor', 'lone surrogate in text');
+      c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+      i++;
     }
     if (c < 0x80) out.push(c);
     else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
@@ -87,11 +90,35 @@ export function utf8Decode(bytes: Uint8Array): string {
       c = (c << 6) | (cont & 0x3f);
     }
     if (c < min || c > 0x10ffff || (c >= 0xd800 && c < 0xe000)) fail('malformed_cbor', 'invalid UTF-8');
-    if (c >= 0x10000) {
-      c -= 0x10000;
-      s += String.fromCharCode(0xd800 + (c >> 10), 0xdc00 + (c & 0x3ff));
-    } else s += String.fromCharCode(c);
+    // `s = s + x`, not `s += x`: on Espruino with Unicode, += appends a wide character's raw
+    // UTF-8 bytes as separate characters (measured, 2v29); a bundler's minifier must not rewrite it
+    s = s + (c < 0x100 ? String.fromCharCode(c) : wideChar(c));
     i += extra + 1;
+  }
+  return s;
+}
+
+function hex4(c: number): string {
+  return HEX[c >> 12] + HEX[(c >> 8) & 15] + HEX[(c >> 4) & 15] + HEX[c & 15];
+}
+
+/**
+ * The character of a code point above 0xff. Espruino's String.fromCharCode keeps only 8 bits,
+ * while a JSON \u escape makes the character on Node and on Espruino builds with Unicode; a build
+ * without Unicode (most boards) truncates that too, so the result is checked and refused rather
+ * than corrupted.
+ */
+function wideChar(c: number): string {
+  let s: string;
+  if (c < 0x10000) s = JSON.parse('"\\u' + hex4(c) + '"');
+  else {
+    const v = c - 0x10000;
+    s = JSON.parse('"\\u' + hex4(0xd800 + (v >> 10)) + '\\u' + hex4(0xdc00 + (v & 0x3ff)) + '"');
+  }
+  const first = s.charCodeAt(0);
+  // Node: one UTF-16 unit or a surrogate pair; Espruino with Unicode: one code point
+  if (first !== c && !(c >= 0x10000 && first === 0xd800 + ((c - 0x10000) >> 10))) {
+    fail('unsupported_cbor', 'text beyond Latin-1 on an interpreter without Unicode');
   }
   return s;
 }

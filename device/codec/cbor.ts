@@ -4,7 +4,8 @@
  * Value model: unsigned/negative integers and floats are numbers, byte strings Uint8Array,
  * text strings string, arrays Array, maps CborMap (Espruino has no Map), tags CborTag,
  * true/false/null/undefined as themselves, other simple values CborSimple.
- * Integers beyond 2^53 are refused, never rounded. Encoding is deterministic (§4.2.1):
+ * Integers beyond 2^53 are refused, never rounded (a number beyond 2^53 is encoded as the float it
+ * is). Encoding is deterministic (§4.2.1):
  * preferred (shortest) argument encodings, definite lengths, map keys sorted bytewise.
  * Decoding is strict: well-formed input only, no duplicate map keys, bounded nesting.
  */
@@ -52,18 +53,23 @@ export class CborMap {
     return this;
   }
 
-  delete(key: CborKey): boolean {
-    const i = this.keys.indexOf(key);
-    if (i < 0) return false;
-    this.keys.splice(i, 1);
-    this.values.splice(i, 1);
-    return true;
-  }
+  /** Removes a key and its value; attached below the class. */
+  declare delete: (key: CborKey) => boolean;
 
   forEach(fn: (value: CborValue, key: CborKey) => void): void {
     for (let i = 0; i < this.keys.length; i++) fn(this.values[i], this.keys[i]);
   }
 }
+
+// Espruino's parser refuses a reserved word as a class method name (`delete(key) {...}` is a
+// SyntaxError there), while a property of that name is fine: the method is attached here.
+CborMap.prototype.delete = function (this: CborMap, key: CborKey): boolean {
+  const i = this.keys.indexOf(key);
+  if (i < 0) return false;
+  this.keys.splice(i, 1);
+  this.values.splice(i, 1);
+  return true;
+};
 
 /** Builds a CborMap from [key, value] pairs: cborMap([[1, 'a'], [2, h]]). */
 export function cborMap(pairs: Array<[CborKey, CborValue]>): CborMap {
@@ -96,6 +102,10 @@ const MAX_DEPTH = 32;
 
 function isInteger(v: number): boolean {
   return isFinite(v) && Math.floor(v) === v;
+}
+
+function isUint(v: number): boolean {
+  return typeof v === 'number' && isInteger(v) && v >= 0 && v <= MAX_SAFE;
 }
 
 // ---------------------------------------------------------------- encoder
@@ -148,30 +158,34 @@ class Writer {
   }
 
   result(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    // a copy through the constructor: Espruino's Uint8Array slice() returns a plain Array
+    return new Uint8Array(this.buf.subarray(0, this.len));
   }
 }
+
+// Float widths are worked out on the bits, with integer operations only: Espruino's Math.pow(2, n)
+// is inexact for many n and its parser misreads some float literals (6.103515625e-5), so neither
+// may decide which width keeps a value.
+const F32 = new DataView(new ArrayBuffer(4));
 
 /** Half-precision bits of v when v is exactly representable there, else -1. */
 function toHalf(v: number): number {
   if (v !== v) return 0x7e00;
-  if (v === Infinity) return 0x7c00;
-  if (v === -Infinity) return 0xfc00;
-  if (v === 0) return 1 / v < 0 ? 0x8000 : 0;
-  const sign = v < 0 ? 0x8000 : 0;
-  const a = Math.abs(v);
-  // subnormal halves: multiples of 2^-24 below 2^-14
-  if (a < 6.103515625e-5) {
-    const m = a / 5.960464477539063e-8;
-    return isInteger(m) ? sign | m : -1;
-  }
-  let e = Math.floor(Math.log(a) / Math.LN2);
-  if (Math.pow(2, e) > a) e--;
-  if (Math.pow(2, e + 1) <= a) e++;
-  if (e > 15) return -1;
-  const m = (a / Math.pow(2, e) - 1) * 1024;
-  if (!isInteger(m)) return -1;
-  return sign | ((e + 15) << 10) | m;
+  F32.setFloat32(0, v);
+  if (F32.getFloat32(0) !== v) return -1; // not even single precision
+  const bits = F32.getUint32(0);
+  const sign = (bits >>> 16) & 0x8000;
+  const exp = (bits >>> 23) & 0xff;
+  const mant = bits & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00; // infinities (NaN handled above)
+  if (exp === 0) return mant === 0 ? sign : -1; // zeros; single subnormals are far below half range
+  const e = exp - 127;
+  if (e > 15 || e < -24) return -1;
+  if (e >= -14) return (mant & 0x1fff) === 0 ? sign | ((e + 15) << 10) | (mant >>> 13) : -1;
+  // half subnormal: m * 2^-24 with m = (1.mant) * 2^(e + 24), shifted right by -(e + 1)
+  const full = 0x800000 | mant;
+  const shift = -(e + 1);
+  return (full & ((1 << shift) - 1)) === 0 ? sign | (full >>> shift) : -1;
 }
 
 function writeFloat(w: Writer, v: number): void {
@@ -203,11 +217,12 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 function writeValue(w: Writer, v: CborValue, depth: number): void {
   if (depth > MAX_DEPTH) fail('unsupported_cbor', 'nesting too deep');
   if (typeof v === 'number') {
-    if (isInteger(v) && Math.abs(v) <= MAX_SAFE) {
+    // safe integers as integers; fractions, -0, NaN, infinities and numbers beyond 2^53 (which a
+    // number cannot hold as exact integers) as the shortest float that keeps the value
+    if (isInteger(v) && Math.abs(v) <= MAX_SAFE && !(v === 0 && 1 / v < 0)) {
       if (v >= 0) w.head(0, v);
       else w.head(1, -1 - v);
-    } else if (isInteger(v)) fail('unsupported_cbor', 'integer beyond 2^53');
-    else writeFloat(w, v);
+    } else writeFloat(w, v);
   } else if (typeof v === 'string') {
     const b = utf8Encode(v);
     w.head(3, b.length);
@@ -221,6 +236,7 @@ function writeValue(w: Writer, v: CborValue, depth: number): void {
   } else if (v instanceof CborMap) {
     writeMap(w, v, depth);
   } else if (v instanceof CborTag) {
+    if (!isUint(v.tag)) fail('unsupported_cbor', 'tag number is not an integer in 0..2^53-1');
     w.head(6, v.tag);
     writeValue(w, v.value, depth + 1);
   } else if (v === false) w.byte(0xf4);
@@ -228,21 +244,29 @@ function writeValue(w: Writer, v: CborValue, depth: number): void {
   else if (v === null) w.byte(0xf6);
   else if (v === undefined) w.byte(0xf7);
   else if (v instanceof CborSimple) {
-    if (v.value < 24) w.byte(0xe0 | v.value);
-    else { w.byte(0xf8); w.byte(v.value); }
+    // 20..23 are false/true/null/undefined, 24..31 are not well-formed (RFC 8949 §3.3)
+    const s = v.value;
+    if (!isUint(s) || s > 255 || (s >= 20 && s < 32)) fail('unsupported_cbor', 'simple value outside 0..19, 32..255');
+    if (s < 20) w.byte(0xe0 | s);
+    else { w.byte(0xf8); w.byte(s); }
   } else fail('unsupported_cbor', 'value has no CBOR form');
 }
 
 function writeMap(w: Writer, m: CborMap, depth: number): void {
   const entries: Array<{ key: Uint8Array; value: CborValue }> = [];
   for (let i = 0; i < m.keys.length; i++) {
+    const k = m.keys[i];
+    if (typeof k !== 'string' && !(typeof k === 'number' && isInteger(k) && Math.abs(k) <= MAX_SAFE)) {
+      fail('unsupported_cbor', 'map key is not an integer or text');
+    }
     const kw = new Writer();
-    writeValue(kw, m.keys[i], depth + 1);
+    writeValue(kw, typeof k === 'number' ? k + 0 : k, depth + 1); // -0 is the key 0
     entries.push({ key: kw.result(), value: m.values[i] });
   }
   entries.sort((a, b) => compareBytes(a.key, b.key));
   w.head(5, entries.length);
   for (let i = 0; i < entries.length; i++) {
+    if (i > 0 && compareBytes(entries[i - 1].key, entries[i].key) === 0) fail('unsupported_cbor', 'duplicate map key');
     w.bytes(entries[i].key);
     writeValue(w, entries[i].value, depth + 1);
   }
@@ -271,7 +295,9 @@ class Reader {
 
   take(n: number): Uint8Array {
     this.need(n);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    // a copy (never a view of the input, nor a Buffer), made through the constructor: Espruino's
+    // Uint8Array slice() returns a plain Array
+    const out = new Uint8Array(this.buf.subarray(this.pos, this.pos + n));
     this.pos += n;
     return out;
   }
@@ -301,13 +327,26 @@ class Reader {
   }
 }
 
+/** A half-precision value through the single-precision bits that hold it exactly. */
 function halfToNumber(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return sign * m * 5.960464477539063e-8;
-  if (e === 31) return m ? NaN : sign * Infinity;
-  return sign * Math.pow(2, e - 15) * (1 + m / 1024);
+  const sign = (h & 0x8000) << 16;
+  let e = (h >> 10) & 0x1f;
+  let m = h & 0x3ff;
+  if (e === 31) return m ? NaN : sign ? -Infinity : Infinity;
+  if (e === 0) {
+    if (m === 0) {
+      F32.setUint32(0, sign >>> 0);
+      return F32.getFloat32(0); // keeps -0
+    }
+    e = 1; // subnormal: normalise m * 2^-24 into the single format
+    while ((m & 0x400) === 0) {
+      m <<= 1;
+      e--;
+    }
+    m &= 0x3ff;
+  }
+  F32.setUint32(0, (sign | ((e + 112) << 23) | (m << 13)) >>> 0);
+  return F32.getFloat32(0);
 }
 
 /** Sentinel for the "break" stop code inside indefinite-length items. */
@@ -317,6 +356,9 @@ function readChunks(r: Reader, major: number, depth: number): Uint8Array {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
+    // chunks are definite-length strings of the same major type (RFC 8949 §3.2.3)
+    const next = r.pos < r.buf.length ? r.buf[r.pos] : 0xff;
+    if (next !== 0xff && (next >> 5 !== major || (next & 31) === 31)) fail('malformed_cbor', 'bad chunk in indefinite string');
     const item = readItem(r, depth + 1, true);
     if (item === BREAK) break;
     if (major === 2 && !(item instanceof Uint8Array)) fail('malformed_cbor', 'bad chunk in indefinite byte string');
@@ -369,6 +411,7 @@ function readItem(r: Reader, depth: number, allowBreak: boolean): CborValue {
     case 0:
       return arg;
     case 1:
+      if (arg === MAX_SAFE) fail('unsupported_cbor', 'integer beyond 2^53');
       return -1 - arg;
     case 2:
       return arg < 0 ? readChunks(r, 2, depth) : r.take(arg);
@@ -393,9 +436,11 @@ function readItem(r: Reader, depth: number, allowBreak: boolean): CborValue {
       const m = new CborMap();
       if (arg >= 0) r.need(arg * 2);
       for (let i = 0; arg < 0 || i < arg; i++) {
+        const keyMajor = r.pos < r.buf.length ? r.buf[r.pos] >> 5 : 0;
         const key = readItem(r, depth + 1, arg < 0);
         if (key === BREAK) break;
-        if (typeof key !== 'number' && typeof key !== 'string') fail('unsupported_cbor', 'map key is not an integer or text');
+        // integers or text only: a float key 1.0 would come back as the integer key 1
+        if (keyMajor !== 0 && keyMajor !== 1 && keyMajor !== 3) fail('unsupported_cbor', 'map key is not an integer or text');
         if (m.has(key as CborKey)) fail('malformed_cbor', 'duplicate map key');
         m.set(key as CborKey, readItem(r, depth + 1, false));
       }
