@@ -222,11 +222,7 @@ for (const provider of PROVIDERS) {
     }
   });
 
-  // Fails until the endpoint registers observations for FETCH as it does for GET: under OSCORE
-  // the outer code of an Observe request is FETCH (RFC 8613 §4.1.3.5; FETCH is observable,
-  // RFC 8132 §2.4), and device/coap/endpoint.ts respondTo only registers for GET. With that one
-  // change this test passes (checked by patching the endpoint in a scratch run).
-  test.failing(`an Observe stream, each notification verified [${provider.name}]`, async (t) => {
+  test.serial(`an Observe stream (FETCH outside, GET inside), each notification verified [${provider.name}]`, async (t) => {
     const w = await world(provider);
     try {
       const seen: string[] = [];
