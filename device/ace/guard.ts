@@ -109,7 +109,7 @@ export class AuthzInfoResource implements Resource {
 
   constructor(private readonly rs: AceResourceServer) {}
 
-  render(exchange: Exchange): CoapResponse {
+  render(exchange: Exchange): CoapResponse | null {
     const request = exchange.request;
     // RFC 9200 §5.10.1.2: no GET, PUT or DELETE on /authz-info.
     if (request.code !== Method.POST) return { code: Code.MethodNotAllowed, options: [], payload: EMPTY_BYTES };
@@ -130,12 +130,27 @@ export class AuthzInfoResource implements Resource {
         this.rs.audit.record({ peer: exchange.peer, tokenId: null, path: AUTHZ_INFO, method: request.code, granted: false, reason: 'rate limited' });
         return { code: Code.TooManyRequests, options: extra, payload: utf8Encode('too many token posts') };
       }
-      const payload = this.rs.postToken(request.payload, exchange.peer);
-      return { code: Code.Created, options: [{ number: Option.ContentFormat, value: ACE_CBOR }], payload: payload };
+      if (this.rs.needsIntrospection(request.payload)) {
+        // A reference token: ask the AS (RFC 9200 §5.9), answer separately when it has spoken.
+        const rs = this.rs;
+        rs.postReference(request.payload, exchange.peer, function (reply: Uint8Array | null, error: CoreError | null): void {
+          if (reply !== null) exchange.respond(created(reply));
+          else exchange.respond(refusal(rs, exchange, error as CoreError, []));
+        });
+        return null;
+      }
+      return created(this.rs.postToken(request.payload, exchange.peer));
     } catch (e) {
-      const error = asCoreError(e);
-      this.rs.audit.record({ peer: exchange.peer, tokenId: null, path: AUTHZ_INFO, method: request.code, granted: false, reason: error.kind });
-      return aceErrorResponse(error, this.rs.deps.codec, extra);
+      return refusal(this.rs, exchange, asCoreError(e), extra);
     }
   }
+}
+
+function created(payload: Uint8Array): CoapResponse {
+  return { code: Code.Created, options: [{ number: Option.ContentFormat, value: ACE_CBOR }], payload: payload };
+}
+
+function refusal(rs: AceResourceServer, exchange: Exchange, error: CoreError, extra: CoapOption[]): CoapResponse {
+  rs.audit.record({ peer: exchange.peer, tokenId: null, path: AUTHZ_INFO, method: exchange.request.code, granted: false, reason: error.kind });
+  return aceErrorResponse(error, rs.deps.codec, extra);
 }

@@ -12,15 +12,18 @@
  * the scope against the device's resources, pick ID2 and N2, derive the context with
  * Master Salt = bstr(salt) | bstr(N1) | bstr(N2), store token and context atomically.
  */
-import { CborCodec, CborMap, CborValue } from '../codec/cbor.ts';
+import { CborCodec, CborMap, CborTag, CborValue } from '../codec/cbor.ts';
 import { concatBytes, toHex } from '../codec/bytes.ts';
 import { Code, CoreError, asCoreError, fail } from '../errors.ts';
 import type { Clock, Storage } from '../storage.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
 import { aeadParams } from '../crypto/provider.ts';
 import type { CoseKey } from '../cose/key.ts';
-import { verifyCwt } from '../cwt/verify.ts';
-import type { VerifiedCwt } from '../cwt/verify.ts';
+import { checkClaims, verifyCwt } from '../cwt/verify.ts';
+import type { CwtPolicy, VerifiedCwt } from '../cwt/verify.ts';
+import type { CwtClaims } from '../cwt/claims.ts';
+import { readConfirmation } from '../cwt/cnf.ts';
+import type { Introspector } from './introspection.ts';
 import type { Confirmation } from '../cwt/cnf.ts';
 import { SecurityContext } from '../oscore/context.ts';
 import { ContextTable } from '../oscore/table.ts';
@@ -120,6 +123,22 @@ function requirePresence(): boolean {
   return true;
 }
 
+interface AuthzInfoPost {
+  token: Uint8Array;
+  nonce1: Uint8Array;
+  id1: Uint8Array;
+}
+
+/** A reference token is opaque bytes; a CWT is a COSE array or a tagged one (RFC 8392 §6). */
+function isReference(token: Uint8Array, codec: CborCodec): boolean {
+  try {
+    const v = codec.decode(token);
+    return !(Array.isArray(v) || v instanceof CborTag);
+  } catch (e) {
+    return true;
+  }
+}
+
 export class AceResourceServer {
   readonly contexts = new ContextTable();
   readonly tokens: TokenStore;
@@ -204,11 +223,66 @@ export class AceResourceServer {
 
   /** An unprotected POST: verify, derive, store; the 2.01 payload {nonce2, ace_server_recipientid}. */
   postToken(payload: Uint8Array, peer: string): Uint8Array {
+    const post = this.parsePost(payload);
+    return this.accept(post, this.verify(post.token), peer);
+  }
+
+  /** Whether a posted payload carries a reference token this (connected) device must introspect. */
+  needsIntrospection(payload: Uint8Array): boolean {
+    if (this.introspector === null) return false;
+    try {
+      return isReference(this.parsePost(payload).token, this.deps.codec);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  /** postToken for a reference token: the AS's introspection answer stands in for the local check. */
+  postReference(payload: Uint8Array, peer: string, done: (reply: Uint8Array | null, error: CoreError | null) => void): void {
+    const self = this;
+    let post: AuthzInfoPost;
+    try {
+      post = this.parsePost(payload);
+    } catch (e) {
+      done(null, asCoreError(e));
+      return;
+    }
+    const receivedAtMs = this.deps.clock.monotonicMs();
+    (this.introspector as Introspector).introspect(post.token, function (claims: CwtClaims | null, error: CoreError | null): void {
+      if (claims === null) {
+        done(null, error);
+        return;
+      }
+      try {
+        checkClaims(claims, self.policy());
+        const confirmation = claims.cnf === null ? null : readConfirmation(claims.cnf, self.config.cnfKeys, self.deps.provider, self.deps.codec);
+        const verified: VerifiedCwt = {
+          claims: claims, confirmation: confirmation, layers: ['introspection'], encrypted: true,
+          receivedAtMs: receivedAtMs, exiDeadlineMs: claims.exi === null ? null : receivedAtMs + claims.exi * 1000,
+        };
+        done(self.accept(post, verified, peer), null);
+      } catch (e) {
+        done(null, asCoreError(e));
+      }
+    });
+  }
+
+  /** Connected mode: where reference tokens are checked. */
+  introspector: Introspector | null = null;
+
+  private parsePost(payload: Uint8Array): AuthzInfoPost {
     const body = this.decodeParams(payload);
-    const token = bytesParam(body, AceParam.AccessToken, 'access_token', MAX_TOKEN);
-    const nonce1 = bytesParam(body, AceParam.Nonce1, 'nonce1', MAX_NONCE1);
-    const id1 = bytesParam(body, AceParam.AceClientRecipientId, 'ace_client_recipientid', this.maxIdLength());
-    const verified = this.verify(token);
+    return {
+      token: bytesParam(body, AceParam.AccessToken, 'access_token', MAX_TOKEN),
+      nonce1: bytesParam(body, AceParam.Nonce1, 'nonce1', MAX_NONCE1),
+      id1: bytesParam(body, AceParam.AceClientRecipientId, 'ace_client_recipientid', this.maxIdLength()),
+    };
+  }
+
+  private accept(post: AuthzInfoPost, verified: VerifiedCwt, peer: string): Uint8Array {
+    const token = post.token;
+    const nonce1 = post.nonce1;
+    const id1 = post.id1;
     const material = this.materialOf(verified.confirmation);
     const permissions = this.permissionsOf(verified);
     const tokenId = tokenIdFor(verified.claims.cti, token, (d: Uint8Array) => this.deps.provider.sha256(d));
@@ -339,7 +413,11 @@ export class AceResourceServer {
   }
 
   private verify(token: Uint8Array): VerifiedCwt {
-    return verifyCwt(token, {
+    return verifyCwt(token, this.policy(), this.deps.provider, this.deps.codec);
+  }
+
+  private policy(): CwtPolicy {
+    return {
       keys: this.config.tokenKeys,
       cnfKeys: this.config.cnfKeys,
       audience: this.config.audience,
@@ -349,7 +427,7 @@ export class AceResourceServer {
       // Without a clock every token must carry a cnonce; whether it is one this device issued
       // is judged by checkFreshness, which knows re-posts of tokens already accepted.
       nonceChecker: this.config.hasClock ? undefined : requirePresence,
-    }, this.deps.provider, this.deps.codec);
+    };
   }
 
   private checkFreshness(verified: VerifiedCwt, previous: TokenRecord | null): void {
@@ -359,7 +437,8 @@ export class AceResourceServer {
       if (seq === null) fail('malformed_claims', 'exi token without a sequence number in cti');
       if (previous === null && this.tokens.exiSeqExpired(seq as number)) fail('expired', 'exi token already expired');
     }
-    if (this.config.hasClock || previous !== null) return;
+    // With a clock, exp speaks; a re-post was judged fresh before; an active introspection is the AS's word now.
+    if (this.config.hasClock || previous !== null || verified.layers[0] === 'introspection') return;
     if (!this.nonces.isFresh(claims.cnonce as Uint8Array)) fail('stale', 'cnonce is not one this device issued recently');
   }
 

@@ -26,6 +26,8 @@
 import { Code, CoreError, asCoreError, fail } from '../errors.ts';
 import { bytesEqual } from '../codec/bytes.ts';
 import { DedupTable } from './dedup.ts';
+import { Requester } from './client.ts';
+import type { OutgoingRequest, ResponseCallback } from './client.ts';
 import type { DedupEntry } from './dedup.ts';
 import { errorResponse } from './diagnostic.ts';
 import type { CoapMessage, CoapOption, CoapResponse, Exchange, RequestHandler, Transport } from './interfaces.ts';
@@ -172,6 +174,7 @@ export class Endpoint {
   private readonly observers: { [key: string]: ServerExchange[] | undefined } = {};
   private observerCount = 0;
   private lastMid: number;
+  private readonly requester: Requester;
   /** No deadline is earlier than this (it may be stale-early after ACKs; poll recomputes it). */
   private earliest = Infinity;
 
@@ -190,11 +193,24 @@ export class Endpoint {
     for (let i = 0; i < understood.length; i++) this.understood[understood[i]] = true;
     const r = this.randomBytes(2);
     this.lastMid = (r[0] << 8) | r[1];
+    const self = this;
+    this.requester = new Requester(transport, {
+      randomBytes: this.randomBytes,
+      nextMessageId: function (): number { return self.nextMid(); },
+      ackTimeoutMs: this.ackTimeout,
+      maxRetransmit: this.maxRetransmit,
+    });
+  }
+
+  /** A request of the device's own (introspection at the AS): CON, retransmitted, answered once. */
+  sendRequest(request: OutgoingRequest, peer: string, callback: ResponseCallback): void {
+    this.requester.send(request, peer, callback);
   }
 
   /** When poll() has work next (Transport.now() milliseconds), or Infinity. */
   nextDeadline(): number {
-    return this.earliest;
+    const client = this.requester.nextDeadline();
+    return client < this.earliest ? client : this.earliest;
   }
 
   /** Exchanges currently kept after handle() (for tests and hosts' statistics). */
@@ -212,9 +228,12 @@ export class Endpoint {
       return;
     }
     if (msg.type === Type.ACK || msg.type === Type.RST) {
-      if (msg.code === 0) this.acknowledged(msg.type, msg.messageId, peer);
-      return; // an ACK/RST with a code is not ours to take (we send no requests)
+      if (msg.code === 0) {
+        if (!this.requester.acknowledged(msg.type, msg.messageId, peer)) this.acknowledged(msg.type, msg.messageId, peer);
+      } else if (msg.type === Type.ACK) this.requester.receive(msg, peer);
+      return;
     }
+    if (msg.code >> 5 >= 2 && this.requester.receive(msg, peer)) return;
     if (msg.code === 0 || msg.code >> 5 !== 0) {
       // CoAP ping (§4.3), or a response / reserved class where a request belongs (§4.2)
       if (msg.type === Type.CON) this.send(emptyMessage(Type.RST, msg.messageId), peer);
@@ -226,6 +245,7 @@ export class Endpoint {
   /** Retransmits and expires what is due at Transport.now(). */
   poll(): void {
     const now = this.transport.now();
+    this.requester.poll(now);
     if (now < this.earliest) return;
     const due: ServerExchange[] = [];
     for (let i = 0; i < this.live.length; i++) if (this.live[i].deadline <= now) due.push(this.live[i]);

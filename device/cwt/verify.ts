@@ -182,17 +182,25 @@ function checkConfirmation(claims: CwtClaims, encrypted: boolean, policy: CwtPol
   return c;
 }
 
+/**
+ * The claim checks of RFC 9200 §5.10.1.1 in its order (iss, exp/nbf/exi, aud): for a verified
+ * CWT, and for the claims an introspection response carries.
+ */
+export function checkClaims(claims: CwtClaims, policy: CwtPolicy): void {
+  if (policy.issuer !== undefined && claims.iss !== null && claims.iss !== policy.issuer) fail('unauthorized', 'token is from another issuer');
+  checkTime(claims, policy);
+  if (claims.aud === null ? policy.requireAudience !== false : claims.aud.indexOf(policy.audience) < 0) {
+    fail('wrong_audience', 'token is not for this audience');
+  }
+}
+
 /** Verifies a CWT against `policy`; returns its claims and confirmation. Throws CoreError. */
 export function verifyCwt(bytes: Uint8Array, policy: CwtPolicy, provider: CryptoProvider, codec: CborCodec): VerifiedCwt {
   const receivedAtMs = policy.clock.monotonicMs();
   const top = stripCwtTag(decodeCbor(bytes, codec));
   const opened = openLayer(top, policy, policy.externalAad || EMPTY, false, provider, codec);
   const claims = parseClaims(opened.claims);
-  if (policy.issuer !== undefined && claims.iss !== null && claims.iss !== policy.issuer) fail('unauthorized', 'token is from another issuer');
-  checkTime(claims, policy);
-  if (claims.aud === null ? policy.requireAudience !== false : claims.aud.indexOf(policy.audience) < 0) {
-    fail('wrong_audience', 'token is not for this audience');
-  }
+  checkClaims(claims, policy);
   const confirmation = checkConfirmation(claims, opened.encrypted, policy, provider, codec);
   if (policy.nonceChecker) {
     if (claims.cnonce === null) fail('stale', 'token has no cnonce');

@@ -26,6 +26,10 @@ import {
   ALARM_PATH, HISTORY_PATH, LOCK_PATH, LOCK_RESOURCES, LOCK_SCOPES, SENSOR_RESOURCES, SENSOR_SCOPES, VITALS_PATH,
 } from '../resources/scopes.ts';
 import type { DeviceKeystore } from './keystore.ts';
+import { peerOfUri } from './keystore.ts';
+import { SecurityContext } from '../oscore/context.ts';
+import { Introspector } from '../ace/introspection.ts';
+import type { RequestSender } from '../ace/introspection.ts';
 
 export interface DeviceDeps {
   provider: CryptoProvider;
@@ -82,7 +86,7 @@ export class Device {
   /** What load() had to say (a discarded store, say), for the host's log. */
   readonly bootNotes: string[];
 
-  constructor(readonly keystore: DeviceKeystore, deps: DeviceDeps, tuning: DeviceTuning) {
+  constructor(readonly keystore: DeviceKeystore, private readonly deps: DeviceDeps, tuning: DeviceTuning) {
     this.rs = new AceResourceServer(aceConfigOf(keystore, tuning), deps);
     this.bootNotes = this.rs.load();
     const site = new Site(tuning.site);
@@ -109,6 +113,19 @@ export class Device {
       this.vitals = vitals;
     }
     this.handler = new OscoreServer(this.rs, new AccessGuard(this.rs, site), new PublicGate(this.rs, site));
+  }
+
+  /**
+   * Connects the device's own requests to the host's endpoint. A connected device (keystore
+   * mode "connected") then checks reference tokens with the AS by introspection.
+   */
+  attach(sender: RequestSender): void {
+    const o = this.keystore.asOscore;
+    if (this.keystore.mode !== 'connected' || o === null) return;
+    const context = new SecurityContext(this.deps.provider, {
+      masterSecret: o.masterSecret, masterSalt: o.masterSalt, senderId: o.senderId, recipientId: o.recipientId, idContext: o.idContext,
+    }, { storage: this.deps.storage, storageKey: 'as-oscore-seq', sequenceStep: 16 });
+    this.rs.introspector = new Introspector(sender, context, peerOfUri(this.keystore.asUri), this.deps.codec);
   }
 
   /** The device's own timers: auto-relock, sensor readings, token expiry. A few times a second. */

@@ -9,7 +9,8 @@
  *   aud     text        the audience tokens for this device carry
  *   mode    text        "connected" (may introspect at the AS) | "disconnected"
  *   clock   bool        whether the device has a real-time clock (else exi + cnonce)
- *   as      map         { uri: text, keys: [COSE_Key] } — the AS's public keys (trust anchors)
+ *   as      map         { uri: text, keys: [COSE_Key], seq?: uint } — the AS's public keys
+ *                       (trust anchors) and the sequence number of that set (anchors.ts)
  *   key     COSE_Key    the device's own key pair (X25519 or P-256), for ECDH-ES cnf
  *   sym     [COSE_Key]  AS–device symmetric keys (Mac0/Encrypt0 tokens, Encrypted_COSE_Key)
  *   asOscore map?       { ms, salt, sid, rid, ctx? } — the device's OSCORE context with the AS
@@ -44,6 +45,8 @@ export interface DeviceKeystore {
   hasClock: boolean;
   asUri: string;
   asKeys: CoseKey[];
+  /** Sequence number of the anchor set in asKeys (device/ace/anchors.ts); 0 when absent. */
+  asSeq?: number;
   deviceKey: CoseKey;
   symmetricKeys: CoseKey[];
   asOscore: AsOscoreConfig | null;
@@ -117,6 +120,14 @@ export function openKeystore(file: Uint8Array, sha256: (d: Uint8Array) => Uint8A
   return payload;
 }
 
+/** as.seq: the anchor set's sequence number (absent: 0). */
+function anchorSeq(as: CborMap): number {
+  const v = as.get('seq');
+  if (v === undefined) return 0;
+  if (typeof v !== 'number' || Math.floor(v) !== v || v < 0) return bad('as seq is not an unsigned integer');
+  return v;
+}
+
 export function parseKeystore(payload: CborMap): DeviceKeystore {
   const kind = text(payload, 'kind');
   if (kind !== 'lock' && kind !== 'sensor') bad('kind must be lock or sensor');
@@ -159,6 +170,7 @@ export function parseKeystore(payload: CborMap): DeviceKeystore {
     hasClock: clock as boolean,
     asUri: text(as, 'uri'),
     asKeys: keyList(as.get('keys'), 'as keys'),
+    asSeq: anchorSeq(as),
     deviceKey: deviceKey,
     symmetricKeys: payload.has('sym') ? keyList(payload.get('sym'), 'sym') : [],
     asOscore: asOscore,
@@ -182,6 +194,7 @@ export function keystorePayload(ks: DeviceKeystore): CborMap {
   m.set('mode', ks.mode);
   m.set('clock', ks.hasClock);
   m.set('as', new CborMap().set('uri', ks.asUri).set('keys', keysToList(ks.asKeys, false)));
+  if (ks.asSeq !== undefined && ks.asSeq > 0) (m.get('as') as CborMap).set('seq', ks.asSeq);
   m.set('key', coseKeyToMap(ks.deviceKey, true));
   if (ks.symmetricKeys.length > 0) m.set('sym', keysToList(ks.symmetricKeys, true));
   if (ks.asOscore !== null) {
@@ -206,4 +219,11 @@ export function keystorePayload(ks: DeviceKeystore): CborMap {
   }
   if (ks.singleUse.length > 0) m.set('once', ks.singleUse.slice());
   return m;
+}
+
+/** "coap://127.0.0.1:5684/..." -> "127.0.0.1:5684" (the peer form hosts use); default port 5683. */
+export function peerOfUri(uri: string): string {
+  const m = /^coaps?:\/\/(\[[^\]]+\]|[^/:]+)(?::(\d+))?/.exec(uri);
+  if (m === null) return fail('bad_request', 'keystore: AS URI is not a coap:// URI');
+  return m[1] + ':' + (m[2] || '5683');
 }

@@ -77,6 +77,7 @@ export class DeviceHost {
       randomBytes: (n: number) => provider.randomBytes(n),
       onError: o.onError,
     });
+    device.attach(server.endpoint);
     return new DeviceHost(device, server, o.tickMs ?? 250);
   }
 
