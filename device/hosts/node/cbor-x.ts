@@ -162,17 +162,23 @@ function bigintFor(v: bigint): unknown {
   return new Piece(out, []);
 }
 
-/** Encoding of a map key, for the §4.2.1 order (bytewise on the encodings). */
-function keyBytes(k: CborKey): Uint8Array {
-  if (typeof k === 'string') {
-    const b = Buffer.from(k, 'utf8');
-    const h = head(3, b.length);
-    const out = new Uint8Array(h.length + b.length);
-    out.set(h);
-    out.set(b, h.length);
-    return out;
+/**
+ * The §4.2.1 order of two keys (bytewise on their encodings), without encoding them: unsigned
+ * integers ascending, then negative integers descending (-1 is 0x20), then text by UTF-8 length
+ * and then bytes (code point order).
+ */
+function compareKeys(a: CborKey, b: CborKey): number {
+  if (typeof a === 'number') {
+    if (typeof b !== 'number') return -1;
+    if (a >= 0) return b >= 0 ? a - b : -1;
+    return b >= 0 ? 1 : b - a;
   }
-  return k >= 0 ? head(0, k) : head(1, -1 - k);
+  if (typeof b === 'number') return 1;
+  const la = Buffer.byteLength(a, 'utf8');
+  const lb = Buffer.byteLength(b, 'utf8');
+  if (la !== lb) return la - lb;
+  if (a === b) return 0;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 function checkText(s: string): void {
@@ -190,17 +196,14 @@ function checkKey(k: unknown): CborKey {
 
 function mapFor(m: CborMap, depth: number): unknown {
   const n = m.keys.length;
-  const order: Array<{ key: CborKey; bytes: Uint8Array; value: CborValue }> = [];
-  for (let i = 0; i < n; i++) {
-    const key = checkKey(m.keys[i]);
-    order.push({ key, bytes: keyBytes(key), value: m.values[i] });
-  }
-  order.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  const order: Array<{ key: CborKey; value: CborValue }> = [];
+  for (let i = 0; i < n; i++) order.push({ key: checkKey(m.keys[i]), value: m.values[i] });
+  order.sort((a, b) => compareKeys(a.key, b.key));
   const keys: unknown[] = [];
   const values: unknown[] = [];
   let pieces = false;
   for (let i = 0; i < n; i++) {
-    if (i > 0 && Buffer.compare(order[i - 1].bytes, order[i].bytes) === 0) fail('unsupported_cbor', 'duplicate map key');
+    if (i > 0 && compareKeys(order[i - 1].key, order[i].key) === 0) fail('unsupported_cbor', 'duplicate map key');
     const k = order[i].key;
     keys.push(typeof k === 'number' ? numberFor(k) : k);
     const v = toCborX(order[i].value, depth + 1);
@@ -345,7 +348,14 @@ class StrictReader {
   }
 
   text(bytes: Uint8Array): string {
-    if (!isUtf8(bytes)) fail('malformed_cbor', 'invalid UTF-8');
+    if (isAscii(bytes)) {
+      // short ASCII (most keys and protocol strings) is cheaper made here than through a Buffer
+      if (bytes.length <= 16) {
+        let s = '';
+        for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+        return s;
+      }
+    } else if (!isUtf8(bytes)) fail('malformed_cbor', 'invalid UTF-8');
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
   }
 
@@ -418,7 +428,7 @@ class StrictReader {
         }
         if (major === 3) {
           if (!build) {
-            if (arg !== -1 && !isUtf8(bytes)) fail('malformed_cbor', 'invalid UTF-8');
+            if (arg !== -1 && !isAscii(bytes) && !isUtf8(bytes)) fail('malformed_cbor', 'invalid UTF-8');
             return undefined;
           }
           return this.text(bytes);
@@ -488,20 +498,29 @@ class StrictReader {
     if (typeof arg === 'bigint') return fail('unsupported_cbor', 'integer beyond 2^53');
     if (arg >= 0) this.need(arg * 2);
     const m = build ? new CborMap() : undefined;
-    const seen = new Set<CborKey>();
+    // keys seen: a list while the map is small (COSE headers, claims), a Set beyond
+    const seen: CborKey[] = [];
+    let many: Set<CborKey> | undefined;
     for (let i = 0; arg < 0 || i < arg; i++) {
       const k = this.key(depth + 1);
       if (k === BREAK) {
         if (arg >= 0) fail('malformed_cbor', 'unexpected break');
         break;
       }
-      if (seen.has(k)) fail('malformed_cbor', 'duplicate map key');
-      seen.add(k);
+      if (many === undefined && seen.length >= 16) many = new Set(seen);
+      if (many ? many.has(k) : seen.indexOf(k) >= 0) fail('malformed_cbor', 'duplicate map key');
+      if (many) many.add(k);
+      else seen.push(k);
       const v = this.item(depth + 1, false, build);
       if (m) m.set(k, v as CborValue);
     }
     return m;
   }
+}
+
+function isAscii(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] >= 0x80) return false;
+  return true;
 }
 
 function halfToNumber(h: number): number {
