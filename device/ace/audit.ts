@@ -105,6 +105,9 @@ export class AuditLog {
     return this.ring.length;
   }
 
+  /** Called with every event as it is recorded (the host's log). */
+  onRecord: ((event: AuditEvent) => void) | null = null;
+
   /**
    * Appends a decision. A due write that fails is kept in `flushError` and retried with the
    * next batch: an audit failure must not change the answer to the request itself.
@@ -123,6 +126,7 @@ export class AuditLog {
       reason: clip(String(input.reason)),
     };
     this.push(event);
+    if (this.onRecord !== null) this.onRecord(event);
     this.unsaved++;
     if (this.unsaved >= this.flushEvery) {
       try {

@@ -102,6 +102,8 @@ export class PublicGate implements RequestHandler {
 }
 
 const ACE_CBOR = encodeUint(ContentFormat.AceCbor);
+/** The largest /authz-info payload taken: a token (1 KiB at most) and the profile's parameters. */
+const MAX_POST = 1200;
 
 export class AuthzInfoResource implements Resource {
   readonly linkAttributes = ';rt="ace.ai"';
@@ -116,6 +118,9 @@ export class AuthzInfoResource implements Resource {
     const format = getUintOption(request.options, Option.ContentFormat);
     if (format !== null && format !== ContentFormat.AceCbor) {
       return aceErrorResponse(new CoreError('unsupported_content_format', 'payload must be application/ace+cbor'), this.rs.deps.codec, []);
+    }
+    if (request.payload.length > MAX_POST) {
+      return refusal(this.rs, exchange, new CoreError('too_large', 'a token post is at most ' + MAX_POST + ' bytes'), []);
     }
     const bound = this.rs.bound(exchange);
     const extra: CoapOption[] = [];
