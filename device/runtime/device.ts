@@ -6,6 +6,8 @@
  *
  *   Endpoint -> OscoreServer -> protected: AccessGuard -> Site
  *                            -> plain:     PublicGate  -> Site
+ * (/anchors, whose updates authenticate themselves, goes to the Site from either side:
+ * AnchorsGate, device/ace/anchors.ts.)
  */
 import type { CborCodec } from '../codec/cbor.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
@@ -28,6 +30,7 @@ import {
 import type { DeviceKeystore } from './keystore.ts';
 import { peerOfUri } from './keystore.ts';
 import { SecurityContext } from '../oscore/context.ts';
+import { ANCHORS_PATH, AnchorStore, AnchorsGate, AnchorsResource } from '../ace/anchors.ts';
 import { Introspector } from '../ace/introspection.ts';
 import type { RequestSender } from '../ace/introspection.ts';
 
@@ -85,13 +88,29 @@ export class Device {
   readonly vitals: VitalsSensor | null = null;
   /** What load() had to say (a discarded store, say), for the host's log. */
   readonly bootNotes: string[];
+  /** The AS keys tokens may be signed with: the keystore's, then what anchor updates taught. */
+  readonly anchors: AnchorStore;
 
   constructor(readonly keystore: DeviceKeystore, private readonly deps: DeviceDeps, tuning: DeviceTuning) {
     this.rs = new AceResourceServer(aceConfigOf(keystore, tuning), deps);
     this.bootNotes = this.rs.load();
+    const anchors = new AnchorStore(deps, keystore.asKeys, keystore.asSeq || 0);
+    this.anchors = anchors;
+    const anchorNotes = anchors.load();
+    for (let i = 0; i < anchorNotes.length; i++) this.bootNotes.push(anchorNotes[i]);
+    const rs = this.rs;
+    // rs reads config.tokenKeys at each verification: it follows the active anchors
+    if (!(tuning.ace && tuning.ace.tokenKeys)) {
+      const symmetric = keystore.symmetricKeys;
+      anchors.onChange(function (): void { rs.config.tokenKeys = anchors.active().concat(symmetric); });
+      anchors.refresh();
+    }
     const site = new Site(tuning.site);
     this.site = site;
     site.add(AUTHZ_INFO, new AuthzInfoResource(this.rs));
+    site.add(ANCHORS_PATH, new AnchorsResource(anchors, deps.codec, function (peer: string, granted: boolean, reason: string): void {
+      rs.audit.record({ peer: peer, tokenId: null, path: ANCHORS_PATH, method: 2, granted: granted, reason: reason });
+    }));
     if (keystore.kind === 'lock') {
       const lock = new LockResource({ clock: deps.clock, relockAfterMs: tuning.relockAfterMs });
       const alarm = new AlarmResource(true);
@@ -112,7 +131,7 @@ export class Device {
       site.add(HISTORY_PATH, vitals.history);
       this.vitals = vitals;
     }
-    this.handler = new OscoreServer(this.rs, new AccessGuard(this.rs, site), new PublicGate(this.rs, site));
+    this.handler = new OscoreServer(this.rs, new AnchorsGate(site, new AccessGuard(this.rs, site)), new AnchorsGate(site, new PublicGate(this.rs, site)));
   }
 
   /**
@@ -132,6 +151,7 @@ export class Device {
   tick(): void {
     if (this.lock) this.lock.poll();
     if (this.vitals) this.vitals.tick();
+    this.anchors.refresh();
     this.rs.purge();
   }
 
