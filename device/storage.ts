@@ -16,11 +16,11 @@ export class MemoryStorage implements Storage {
 
   read(key: string): Uint8Array | null {
     const v = this.data['k' + key];
-    return v ? v.slice() : null;
+    return v ? new Uint8Array(v) : null;
   }
 
   write(key: string, value: Uint8Array): void {
-    this.data['k' + key] = value.slice();
+    this.data['k' + key] = new Uint8Array(value);
     this.writes++;
   }
 

@@ -119,7 +119,7 @@ export class AuditLog {
       time: wallNow !== null ? wallNow : this.clock.monotonicMs(),
       wall: wallNow !== null,
       peer: clip(String(input.peer)),
-      tokenId: input.tokenId ? input.tokenId.slice() : null,
+      tokenId: input.tokenId ? new Uint8Array(input.tokenId) : null,
       path: clip(String(input.path)),
       method: input.method,
       granted: input.granted === true,

@@ -5,7 +5,7 @@
  * - a byte string holding AIF (RFC 9237 §3, REST-specific model): a CBOR array of
  *   [URI-local-part, REST-method-set] pairs, the method set a bitmask 2^(method code - 1)
  *   (AifMethod in numbers.ts); or
- * - a text string of space-separated scope tokens (RFC 6749 §3.3), whose meaning the device's
+ * - a text string of space-separated scope tokens (RFC 6749 section 3.3), whose meaning the device's
  *   configuration gives in a TextScopeTable (e.g. `lock:open` = POST and GET on /lock).
  * Both become one compact PermissionSet: per path, the union of the allowed methods.
  *
@@ -173,7 +173,7 @@ function parseText(text: string, options: ScopeOptions | null | undefined): Perm
   const unknown: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (!isScopeToken(t)) fail('invalid_scope', 'text scope is not space-separated scope tokens (RFC 6749 §3.3)');
+    if (!isScopeToken(t)) fail('invalid_scope', 'text scope is not space-separated scope tokens (RFC 6749 section 3.3)');
     const defined = table ? table.lookup(t) : null;
     if (defined === null) {
       if (unknown.indexOf(t) < 0) unknown.push(t);

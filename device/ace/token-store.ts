@@ -154,7 +154,7 @@ export interface LoadResult {
 
 /** A token's identifier: its cti when it has one, else the hash of the whole token. */
 export function tokenIdFor(cti: Uint8Array | null, token: Uint8Array, hash: HashFn): Uint8Array {
-  return cti !== null ? cti.slice() : hash(token);
+  return cti !== null ? new Uint8Array(cti) : hash(token);
 }
 
 /** A log line for a record: identifiers in hex, permissions, expiry. Never secrets. */
@@ -168,7 +168,7 @@ const VERSION = 1;
 const NO_PERMISSIONS: PermissionSet = { grants: [], unknown: [] };
 
 function copyOrNull(b: Uint8Array | null): Uint8Array | null {
-  return b === null ? null : b.slice();
+  return b === null ? null : new Uint8Array(b);
 }
 
 function sameContextId(a: Uint8Array | null, b: Uint8Array | null): boolean {
@@ -177,7 +177,7 @@ function sameContextId(a: Uint8Array | null, b: Uint8Array | null): boolean {
 }
 
 function copyMaterial(m: OscoreMaterial): OscoreMaterial {
-  return { masterSecret: m.masterSecret.slice(), masterSalt: m.masterSalt.slice(), aeadAlg: m.aeadAlg, hkdfAlg: m.hkdfAlg };
+  return { masterSecret: new Uint8Array(m.masterSecret), masterSalt: new Uint8Array(m.masterSalt), aeadAlg: m.aeadAlg, hkdfAlg: m.hkdfAlg };
 }
 
 function wipe(m: OscoreMaterial | null): void {
@@ -448,10 +448,10 @@ export class TokenStore {
 
   private makeEntry(t: TokenInput): Entry {
     return {
-      tokenId: t.tokenId.slice(),
-      recipientId: t.recipientId.slice(),
+      tokenId: new Uint8Array(t.tokenId),
+      recipientId: new Uint8Array(t.recipientId),
       idContext: copyOrNull(t.idContext),
-      senderId: t.senderId.slice(),
+      senderId: new Uint8Array(t.senderId),
       permissions: { grants: t.permissions.grants.slice(), unknown: t.permissions.unknown.slice() },
       expiresAt: t.exp,
       exiDeadline: t.exi === null ? null : this.clock.monotonicMs() + t.exi * 1000,

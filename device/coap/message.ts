@@ -262,7 +262,7 @@ export function removeOption(options: CoapOption[], number: number): number {
   let kept = 0;
   for (let i = 0; i < options.length; i++) if (options[i].number !== number) options[kept++] = options[i];
   const removed = options.length - kept;
-  options.length = kept;
+  options.splice(kept, options.length - kept); // not length = kept: Espruino throws on that
   return removed;
 }
 
@@ -353,7 +353,7 @@ export function splitPath(path: string): string[] {
     if (i === 0 && parts[i] === '') continue;
     out.push(parts[i].split('%2F').join('/').split('%25').join('%'));
   }
-  if (out.length === 1 && out[0] === '') out.length = 0;
+  if (out.length === 1 && out[0] === '') return [];
   return out;
 }
 

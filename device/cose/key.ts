@@ -177,8 +177,8 @@ export function coseKeyToMap(key: CoseKey, includePrivate: boolean): CborMap {
   m.set(KeyLabel.Crv, key.crv);
   if (key.publicKey !== null) {
     if (key.kty === KeyType.EC2) {
-      m.set(KeyLabel.X, key.publicKey.slice(1, 1 + P256_COORD));
-      m.set(KeyLabel.Y, key.publicKey.slice(1 + P256_COORD));
+      m.set(KeyLabel.X, new Uint8Array(key.publicKey.subarray(1, 1 + P256_COORD)));
+      m.set(KeyLabel.Y, new Uint8Array(key.publicKey.subarray(1 + P256_COORD)));
     } else m.set(KeyLabel.X, key.publicKey);
   }
   if (includePrivate && key.privateKey !== null) m.set(KeyLabel.D, key.privateKey);

@@ -40,7 +40,7 @@ function computeTag(alg: number, key: CoseKey, op: number, toBeMaced: Uint8Array
   const length = macTagLength(alg);
   if (length === 0 || !provider.supports(alg)) fail('unsupported_algorithm', 'MAC algorithm not supported');
   if (!keyUsableFor(key, alg, op)) fail('unsupported_algorithm', 'key is not usable with this MAC algorithm');
-  return provider.hmacSha256(key.k as Uint8Array, toBeMaced).slice(0, length);
+  return new Uint8Array(provider.hmacSha256(key.k as Uint8Array, toBeMaced).subarray(0, length));
 }
 
 /** Verifies the tag with the symmetric `key`; returns the payload. */

@@ -30,7 +30,9 @@ function checkParams(nonce: Uint8Array, tagLength: number): number {
 
 /** A message must have fewer than 2^(8L) bytes (RFC 3610 §2.1). */
 function fitsLengthField(length: number, L: number): boolean {
-  return L >= 7 || length < Math.pow(2, 8 * L);
+  let limit = 1;
+  for (let i = 0; i < L; i++) limit *= 256; // exact, where Math.pow is not (Espruino)
+  return L >= 7 || length < limit;
 }
 
 /** Writes n (a safe integer) big-endian into out[offset .. offset+width). */
@@ -103,7 +105,7 @@ function cbcMac(encrypt: BlockEncrypt, nonce: Uint8Array, L: number, M: number,
   }
   absorb(st, message);
   pad(st);
-  return st.x.slice(0, M);
+  return new Uint8Array(st.x.subarray(0, M));
 }
 
 /** Counter block A_i (RFC 3610 §2.3), written into a. */

@@ -148,9 +148,9 @@ export class SecurityContext {
     const alg = input.aeadAlg === undefined ? DEFAULT_AEAD : input.aeadAlg;
     const params = aeadParams(alg)!;
     this.alg = alg;
-    this.idContext = input.idContext === undefined || input.idContext === null ? null : input.idContext.slice();
-    const senderId = input.senderId.slice();
-    const recipientId = input.recipientId.slice();
+    this.idContext = input.idContext === undefined || input.idContext === null ? null : new Uint8Array(input.idContext);
+    const senderId = new Uint8Array(input.senderId);
+    const recipientId = new Uint8Array(input.recipientId);
     this.name = options.name !== undefined ? options.name
       : 'oscore:' + (this.idContext ? toHex(this.idContext) : '') + ':' + toHex(recipientId);
     // Everything that can refuse the input comes before the first storage write.

@@ -39,7 +39,7 @@ export function decodePiv(piv: Uint8Array): number {
 export function nonceBase(commonIv: Uint8Array, id: Uint8Array): Uint8Array {
   const length = commonIv.length;
   if (id.length > length - 6) fail('bad_request', 'OSCORE ID longer than nonce length - 6');
-  const base = commonIv.slice();
+  const base = new Uint8Array(commonIv);
   base[0] ^= id.length;
   const idEnd = length - MAX_PIV_LENGTH;
   for (let i = 0; i < id.length; i++) base[idEnd - id.length + i] ^= id[i];
@@ -48,7 +48,7 @@ export function nonceBase(commonIv: Uint8Array, id: Uint8Array): Uint8Array {
 
 /** The nonce for one Partial IV (1..5 bytes, checked by the caller). */
 export function nonceFor(base: Uint8Array, piv: Uint8Array): Uint8Array {
-  const nonce = base.slice();
+  const nonce = new Uint8Array(base);
   const offset = nonce.length - piv.length;
   for (let i = 0; i < piv.length; i++) nonce[offset + i] ^= piv[i];
   return nonce;

@@ -66,17 +66,17 @@ export function decodeOscoreOption(value: Uint8Array): OscoreOptionValue {
   if (n > 0) {
     if (p + n > value.length) fail('bad_option', 'OSCORE option: truncated Partial IV');
     if (n > 1 && value[p] === 0) fail('bad_option', 'OSCORE option: Partial IV with leading zeros');
-    result.piv = value.slice(p, p + n);
+    result.piv = new Uint8Array(value.subarray(p, p + n));
     p += n;
   }
   if (flags & FLAG_KID_CONTEXT) {
     if (p >= value.length) fail('bad_option', 'OSCORE option: missing kid context length');
     const s = value[p++];
     if (p + s > value.length) fail('bad_option', 'OSCORE option: truncated kid context');
-    result.kidContext = value.slice(p, p + s);
+    result.kidContext = new Uint8Array(value.subarray(p, p + s));
     p += s;
   }
-  if (flags & FLAG_KID) result.kid = value.slice(p);
+  if (flags & FLAG_KID) result.kid = new Uint8Array(value.subarray(p));
   else if (p !== value.length) fail('bad_option', 'OSCORE option: trailing bytes');
   return result;
 }

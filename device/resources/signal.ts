@@ -34,12 +34,13 @@ export class Xorshift32 {
 }
 
 /** PQRST waves as Gaussians over the beat's phase: [centre, amplitude mV, width]. */
+// Written as integer ratios: Espruino reads literals such as 0.15 a bit off (0.15000000000000002).
 const WAVES = [
-  [0.2, 0.15, 0.025], // P
-  [0.37, -0.1, 0.01], // Q
-  [0.4, 1.2, 0.012], // R
-  [0.43, -0.25, 0.01], // S
-  [0.7, 0.3, 0.04], // T
+  [2 / 10, 15 / 100, 25 / 1000], // P
+  [37 / 100, -1 / 10, 1 / 100], // Q
+  [4 / 10, 12 / 10, 12 / 1000], // R
+  [43 / 100, -25 / 100, 1 / 100], // S
+  [7 / 10, 3 / 10, 4 / 100], // T
 ];
 
 const VOLT_STEP = 65536; // samples are k / 2^16 V: exact in CBOR half floats for |k| < 2048

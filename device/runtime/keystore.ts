@@ -223,7 +223,16 @@ export function keystorePayload(ks: DeviceKeystore): CborMap {
 
 /** "coap://127.0.0.1:5684/..." -> "127.0.0.1:5684" (the peer form hosts use); default port 5683. */
 export function peerOfUri(uri: string): string {
-  const m = /^coaps?:\/\/(\[[^\]]+\]|[^/:]+)(?::(\d+))?/.exec(uri);
-  if (m === null) return fail('bad_request', 'keystore: AS URI is not a coap:// URI');
-  return m[1] + ':' + (m[2] || '5683');
+  // by hand: Espruino's regular expressions have no ? quantifier
+  const scheme = uri.indexOf('coap://') === 0 ? 7 : uri.indexOf('coaps://') === 0 ? 8 : -1;
+  if (scheme < 0) return fail('bad_request', 'keystore: AS URI is not a coap:// URI');
+  let rest = uri.substring(scheme);
+  const slash = rest.indexOf('/');
+  if (slash >= 0) rest = rest.substring(0, slash);
+  const close = rest.indexOf(']');
+  const colon = rest.indexOf(':', close < 0 ? 0 : close);
+  const host = colon < 0 ? rest : rest.substring(0, colon);
+  const port = colon < 0 ? '5683' : rest.substring(colon + 1);
+  if (host === '' || port === '' || !(Number(port) > 0 && Number(port) < 65536)) fail('bad_request', 'keystore: AS URI has no usable host and port');
+  return host + ':' + port;
 }
