@@ -13,7 +13,6 @@
  * 130: an interrupted batch); no message carries key material.
  */
 import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { portableCbor } from '../device/codec/cbor.ts';
 import { isCoreError } from '../device/errors.ts';
 import { nodeProvider } from '../device/crypto/node/provider.ts';
@@ -23,7 +22,7 @@ import type { OptionSpec, Parsed } from './args.ts';
 import { CliError, failure, processIo, usage } from './io.ts';
 import type { Io } from './io.ts';
 import {
-  AS_FILE, ANCHORS_FILE, SIGNING_ALGS, algByName, checkUri, newAsFile, readAnchors, readAs, withAsLock, writeAs,
+  AS_FILE, ANCHORS_FILE, algByName, checkUri, newAsFile, readAnchors, readAs, withAsLock, writeAs,
 } from './as-file.ts';
 import {
   CURVES, KEYSTORE_FILE, KINDS, MODES, RECORD_FILE, STATE_DIR, checkChoice, checkSerial, deviceFiles, provisionDevice,
@@ -398,4 +397,3 @@ export async function main(argv: string[]): Promise<number> {
   return run(argv, processIo());
 }
 
-export { SIGNING_ALGS };

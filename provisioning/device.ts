@@ -17,7 +17,7 @@ import { Alg, Curve } from '../device/crypto/provider.ts';
 import type { CryptoProvider } from '../device/crypto/provider.ts';
 import { curveKey, publicPart, symmetricKey } from '../device/cose/key.ts';
 import type { DeviceKeystore } from '../device/runtime/keystore.ts';
-import { KEYSTORE_MAGIC, keystorePayload, sealKeystore } from '../device/runtime/keystore.ts';
+import { keystorePayload, sealKeystore } from '../device/runtime/keystore.ts';
 import type { AnchorsFile } from './as-file.ts';
 import type { DeviceRecord } from './record.ts';
 import { sealRecord } from './record.ts';
@@ -140,4 +140,3 @@ export function writeDeviceFiles(dir: string, files: DeviceFiles): void {
   writeFileAtomic(join(dir, RECORD_FILE), files.record, SECRET_MODE);
 }
 
-export { KEYSTORE_MAGIC };

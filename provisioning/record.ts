@@ -21,7 +21,6 @@
  */
 import { CborMap, CborValue } from '../device/codec/cbor.ts';
 import { fail } from '../device/errors.ts';
-import { Alg } from '../device/crypto/provider.ts';
 import type { CoseKey } from '../device/cose/key.ts';
 import { coseKeyToMap } from '../device/cose/key.ts';
 import { KeyType } from '../device/cose/iana.ts';
@@ -153,5 +152,3 @@ export function sharedKeyOf(r: DeviceRecord, alg: number): CoseKey {
   if (k === undefined) return fail('bad_request', 'the record of ' + r.id + ' has no AS–device key for algorithm ' + alg);
   return k;
 }
-
-export const SHARED_ALGS = { encrypt: Alg.AES_CCM_16_64_128, mac: Alg.HMAC_256_64 };
