@@ -5,7 +5,7 @@
  * Sender ID = ID2, Recipient ID = ID1 (§4.3).
  */
 import { registerFormat, request as coapRequest } from 'coap';
-import type { IncomingMessage } from 'coap';
+import type { Agent, IncomingMessage } from 'coap';
 import { randomBytes } from 'node:crypto';
 import { CborMap, portableCbor } from '../../device/codec/cbor.ts';
 import type { CborCodec } from '../../device/codec/cbor.ts';
@@ -41,6 +41,8 @@ export interface PostTokenOptions {
   bare?: boolean;
   codec?: CborCodec;
   timeoutMs?: number;
+  /** The node-coap Agent to send through (the simulator's, on a simulated socket); node-coap's global one when absent. */
+  agent?: Agent;
 }
 
 /** One POST to /authz-info; resolves with whatever the device answers. */
@@ -52,7 +54,8 @@ export function postAuthzInfo(o: PostTokenOptions, nonce1: Uint8Array, id1: Uint
     body.set(AceParam.AceClientRecipientId, id1);
   }
   return new Promise((resolve, reject) => {
-    const req = coapRequest({ hostname: o.host, port: o.port, method: 'POST', pathname: '/authz-info', confirmable: true });
+    const params = { hostname: o.host, port: o.port, method: 'POST' as const, pathname: '/authz-info', confirmable: true };
+    const req = o.agent !== undefined ? o.agent.request(params) : coapRequest(params);
     req.setOption('Content-Format', 'application/ace+cbor');
     const timer = setTimeout(() => reject(new CoreError('internal', 'no answer from /authz-info')), o.timeoutMs ?? 20000);
     req.on('response', (res: IncomingMessage) => {

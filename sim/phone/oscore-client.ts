@@ -67,6 +67,13 @@ export interface OscoreClientOptions {
   maxRetransmit?: number;
   /** Largest reassembled Block2 body. Default 64 KiB. */
   maxBodyBytes?: number;
+  /**
+   * The node-coap Agent to send through (the simulator's, on a simulated socket). The caller
+   * owns it: close() then leaves it open. Default: a new Agent on its own UDP socket.
+   */
+  agent?: Agent;
+  /** Random bytes for Observe tokens (the simulator's seeded generator). Default node:crypto. */
+  randomBytes?: (length: number) => Uint8Array;
 }
 
 /** A request already protected, not yet sent (tests reorder, delay or replay these). */
@@ -130,12 +137,14 @@ export class OscoreClient {
   private readonly context: SecurityContext;
   private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
+  private readonly ownsAgent: boolean;
 
   constructor(private readonly options: OscoreClientOptions) {
     this.context = options.context;
     this.timeoutMs = options.timeoutMs ?? 30000;
     this.maxBodyBytes = options.maxBodyBytes ?? 65536;
-    this.agent = new Agent({ type: 'udp4' });
+    this.ownsAgent = options.agent === undefined;
+    this.agent = options.agent ?? new Agent({ type: 'udp4' });
   }
 
   /** Builds the original CoAP request of a PlainRequest. */
@@ -230,7 +239,7 @@ export class OscoreClient {
   private observeOnce(original: MessageContent, onNotification: (r: PlainResponse) => void,
     onError?: (e: CoreError) => void): Promise<Observation> {
     const prepared = this.prepare(original);
-    const token = randomBytes(8);
+    const token = this.options.randomBytes !== undefined ? Buffer.from(this.options.randomBytes(8)) : randomBytes(8);
     return new Promise((resolve, reject) => {
       const req = this.transmit(prepared.message, { observe: true, token });
       let endResolve: () => void = () => undefined;
@@ -304,6 +313,7 @@ export class OscoreClient {
 
   /** Closes the agent's socket (node-coap may already have closed it when idle: then it only emits 'close'). */
   close(): Promise<void> {
+    if (!this.ownsAgent) return Promise.resolve(); // an injected agent is its owner's to close
     return new Promise((resolve) => {
       let done = false;
       const finish = (): void => {
