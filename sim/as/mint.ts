@@ -3,7 +3,7 @@
  * - a disconnected device gets a self-contained CWT, signed by the AS, whose cnf carries the
  *   fresh PoP key encrypted to the device's own key (ECDH-ES, sim/as/issuer.ts `issueToken`);
  *   a device without a clock gets exi and the cnonce of its creation hints;
- * - a connected device gets a reference token (16 random bytes) and asks the AS what it means
+ * - a connected device gets a reference token (16 random bytes as a CBOR bstr) and asks the AS what it means
  *   (introspection, RFC 9200 §5.9) over its OSCORE channel with the AS.
  * Either way the client gets the OSCORE input material in cnf/osc (RFC 9203 §3.2).
  */
@@ -67,7 +67,9 @@ export function mintFor(device: DeviceRecord, g: Grant, x: MintContext): CborMap
   let osc: OscoreInputMaterial;
   if (device.mode === 'connected') {
     osc = oscOf(x.provider.randomBytes(POP_ID_LENGTH), x.provider.randomBytes(POP_KEY_LENGTH));
-    token = x.provider.randomBytes(REFERENCE_LENGTH);
+    // Wrapped as a CBOR byte string: raw random bytes can happen to parse as a COSE array,
+    // which a device takes for a CWT instead of a reference to introspect (seen ~1 in 100).
+    token = x.codec.encode(x.provider.randomBytes(REFERENCE_LENGTH));
     const exp = Math.floor(x.now) + g.lifetime;
     const claims = buildClaims({
       iss: x.issuer, sub: g.subject, aud: device.audience, exp, iat: Math.floor(x.now), cti,

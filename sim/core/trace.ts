@@ -82,6 +82,23 @@ export class Trace {
     return this.digest.copy().digest('hex');
   }
 
+  /** Per node address: bytes on the air of what it sent or was sent (a fleet's per-unlock cost). */
+  readonly airByAddress = new Map<string, number>();
+  /** Per node address: CoAP datagrams it sent that were retransmissions. */
+  readonly retransmissionsByAddress = new Map<string, number>();
+
+  /** Bytes on the air for a transmission between two addresses. */
+  air(from: string, to: string, bytes: number): void {
+    this.counters.airBytes += bytes;
+    this.airByAddress.set(from, (this.airByAddress.get(from) ?? 0) + bytes);
+    this.airByAddress.set(to, (this.airByAddress.get(to) ?? 0) + bytes);
+  }
+
+  retransmission(from: string): void {
+    this.counters.retransmissions++;
+    this.retransmissionsByAddress.set(from, (this.retransmissionsByAddress.get(from) ?? 0) + 1);
+  }
+
   drop(reason: DropReason): void {
     this.counters.dropped[reason] = (this.counters.dropped[reason] || 0) + 1;
   }

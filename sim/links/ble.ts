@@ -138,7 +138,7 @@ export class BleLink implements Link {
     for (let k = 0; k < p.packetsPerEvent && dir.queue.length > 0; k++) {
       const head = dir.queue[0];
       const f = head.fragments[head.next];
-      c.airBytes += f.length + BLE_PDU_OVERHEAD;
+      this.trace.air(head.tx.from.address, head.tx.to.address, f.length + BLE_PDU_OVERHEAD);
       c.bleFragments++;
       if (this.prng.chance(p.loss)) {
         this.trace.linkEvent(now, this.name, 'pdu-lost', head.tx.record.id + ' ' + head.next);

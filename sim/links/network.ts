@@ -152,7 +152,7 @@ export class Network implements LinkSink {
     if (h === null || h.type !== Type.CON) return;
     const key = addrText(from) + '>' + addrText(to) + '#' + h.messageId;
     const first = this.cons.get(key);
-    if (first !== undefined && now - first < EXCHANGE_LIFETIME) this.trace.counters.retransmissions++;
+    if (first !== undefined && now - first < EXCHANGE_LIFETIME) this.trace.retransmission(from.address);
     else this.cons.set(key, now);
   }
 }

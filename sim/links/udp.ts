@@ -65,7 +65,7 @@ export class UdpLink implements Link {
     const p = this.params;
     const now = this.scheduler.now();
     const c = this.trace.counters;
-    c.airBytes += tx.bytes.length + p.overheadBytes;
+    this.trace.air(tx.from.address, tx.to.address, tx.bytes.length + p.overheadBytes);
     const id = tx.record.id;
     if (this.partitions.down(now)) return this.lose(tx, sink, 'partition', now);
     if (this.prng.chance(p.loss)) return this.lose(tx, sink, 'loss', now);
@@ -82,7 +82,7 @@ export class UdpLink implements Link {
     if (this.prng.chance(p.duplicate)) {
       const again = at + p.jitterMs * this.prng.float() + 1;
       c.duplicated++;
-      c.airBytes += tx.bytes.length + p.overheadBytes;
+      this.trace.air(tx.from.address, tx.to.address, tx.bytes.length + p.overheadBytes);
       this.trace.linkEvent(now, this.name, 'duplicate', id + ' ' + again.toFixed(3));
       sink.arrive(tx, again, true);
     }

@@ -91,6 +91,8 @@ export async function runScenario(s: Scenario, seed: number | string): Promise<S
   }
   const lanes: string[] = [];
   for (const m of w.sim.trace.messages) for (const l of [m.from, m.to]) if (lanes.indexOf(l) < 0) lanes.push(l);
+  const asLane = lanes.indexOf(w.sim.network.nameOf(w.as.addr.address));
+  if (asLane >= 0) lanes.push(lanes.splice(asLane, 1)[0]); // the AS on the right, beyond the devices
   const passed = error === null && x.list.length > 0 && x.list.every((e) => e.passed);
   return {
     name: s.name, title: s.title, description: s.description, seed: String(seed), passed, expectations: x.list, error,
