@@ -35,6 +35,12 @@ import type { AsState } from './token-endpoint.ts';
 import { INTROSPECT_PATH, introspectResource } from './introspect.ts';
 
 export const AS_PORT = 5683;
+/**
+ * Requests the AS remembers for deduplication (RFC 7252 §4.5). A retransmitted token request
+ * whose answer was lost must get that answer again, not a second redemption of a spent code:
+ * this has to cover every request of EXCHANGE_LIFETIME (247 s) across all phones.
+ */
+const AS_DEDUP_CAPACITY = 65536;
 
 export interface AsOptions {
   name: string;
@@ -102,7 +108,7 @@ export class AuthorizationServer implements Receiver, Transport {
     const protectedSite = new Site().add(INTROSPECT_PATH,
       introspectResource(this.state, (name) => channels.audienceByName.get(name) ?? null));
     this.endpoint = new Endpoint(new OscoreServer(channels, protectedSite, plain), this, {
-      randomBytes: (n) => provider.randomBytes(n), dedupCapacity: 4096, maxExchanges: 256,
+      randomBytes: (n) => provider.randomBytes(n), dedupCapacity: AS_DEDUP_CAPACITY, maxExchanges: 256,
     });
     sim.network.name(o.address, o.name);
     sim.network.listen(this.addr, this);

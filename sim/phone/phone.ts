@@ -168,16 +168,28 @@ export class Phone {
       .set(AceParam.RedirectUri, this.options.redirectUri).set(AceParam.ClientId, this.options.clientId);
     if (verifier !== null) body.set(CODE_VERIFIER, verifier);
     if (cnonce !== null) body.set(AceParam.Cnonce, cnonce);
-    const r = await this.retrying('token request', () => this.post(this.options.as, '/token', body));
+    // One exchange (node-coap retransmits inside it), never repeated: a code is single use, and
+    // the AS may have spent it on a request whose answer was lost.
+    const r = await this.post(this.options.as, '/token', body);
     return grantOf(audience, r);
   }
 
-  /** Log in, authorize, redeem: a token with a fresh PoP key. */
+  /**
+   * Log in, authorize, redeem: a token with a fresh PoP key. A token request that timed out
+   * starts over with a new authorization, since its code may be spent.
+   */
   async obtainToken(audience: string, scope: string, cnonce: Uint8Array | null = null): Promise<TokenGrant> {
-    const a = await this.authorize(audience, scope);
-    const grant = await this.redeem(audience, a.code, a.verifier, cnonce);
-    this.note('token for ' + audience + ': ' + grant.scope);
-    return grant;
+    for (let attempt = 1; ; attempt++) {
+      const a = await this.authorize(audience, scope);
+      try {
+        const grant = await this.redeem(audience, a.code, a.verifier, cnonce);
+        this.note('token for ' + audience + ': ' + grant.scope);
+        return grant;
+      } catch (e) {
+        if (!isTimeout(e) || attempt >= this.attempts) throw e;
+        this.note('token request timed out: authorizing again');
+      }
+    }
   }
 
   /** Client credentials (RFC 6749 §4.4): a machine authenticates with its own secret. */
