@@ -78,11 +78,6 @@ export class ReferenceStore {
     return this.refs.get(toHex(reference)) ?? null;
   }
 
-  /** Drops what has expired (the AS's housekeeping). */
-  purge(now: number): void {
-    for (const [k, t] of this.refs) if (t.exp <= now) this.refs.delete(k);
-  }
-
   get size(): number {
     return this.refs.size;
   }

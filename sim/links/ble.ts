@@ -66,7 +66,6 @@ export class BleLink implements Link {
   private connected = true;
   private anchor = 0;
   private readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
-  private reconnect: SimEvent | null = null;
 
   constructor(
     readonly name: string,
@@ -180,8 +179,7 @@ export class BleLink implements Link {
     const p = this.params;
     const back = this.partitions.upAgainAt(from);
     const at = back + p.advIntervalMs * this.prng.float() + p.connectSetupMs;
-    this.reconnect = this.scheduler.at(at, () => {
-      this.reconnect = null;
+    this.scheduler.at(at, () => {
       const now = this.scheduler.now();
       if (this.partitions.down(now)) {
         this.scheduleReconnect(now);

@@ -90,7 +90,8 @@ export function histogramChart(title: string, unit: string, bucket: number, coun
   out.push(`<text x="${left + plotW}" y="${top + plotH + 28}" text-anchor="end" class="tiny">${esc(unit)}</text>`);
   marks.forEach(([v, label], i) => {
     const mx = left + Math.min(1, v / span) * plotW;
-    out.push(`<line x1="${mx.toFixed(1)}" y1="${top - 4}" x2="${mx.toFixed(1)}" y2="${top + plotH}" class="mark"/><text x="${(mx + 3).toFixed(1)}" y="${top + 6 + i * 11}" class="tiny mark-text">${esc(label)}</text>`);
+    const nearEnd = mx > left + plotW - 80;
+    out.push(`<line x1="${mx.toFixed(1)}" y1="${top - 4}" x2="${mx.toFixed(1)}" y2="${top + plotH}" class="mark"/><text x="${(nearEnd ? mx - 3 : mx + 3).toFixed(1)}" y="${top + 6 + i * 11}"${nearEnd ? ' text-anchor="end"' : ''} class="tiny mark-text">${esc(label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');

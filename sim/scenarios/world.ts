@@ -5,7 +5,6 @@
  * device boots from. Phones, machines and attackers join the network; links join them.
  */
 import { Alg } from '../../device/crypto/provider.ts';
-import { publicPart } from '../../device/cose/key.ts';
 import type { DeviceTuning } from '../../device/runtime/device.ts';
 import { anchorsOf, newAsFile, signingKeyOf } from '../../provisioning/as-file.ts';
 import type { AnchorsFile, AsFile } from '../../provisioning/as-file.ts';
@@ -138,10 +137,5 @@ export class World {
 
   private linkName(a: string, b: string): string {
     return this.sim.network.nameOf(a) + '~' + this.sim.network.nameOf(b);
-  }
-
-  /** The AS's public key as the devices hold it (for tests). */
-  asPublicKey() {
-    return publicPart(this.asFile.keys[0].key);
   }
 }
