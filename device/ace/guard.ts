@@ -135,20 +135,31 @@ export class AuthzInfoResource implements Resource {
         this.rs.audit.record({ peer: exchange.peer, tokenId: null, path: AUTHZ_INFO, method: request.code, granted: false, reason: 'rate limited' });
         return { code: Code.TooManyRequests, options: extra, payload: utf8Encode('too many token posts') };
       }
-      if (this.rs.needsIntrospection(request.payload)) {
-        // A reference token: ask the AS (RFC 9200 §5.9), answer separately when it has spoken.
-        const rs = this.rs;
-        rs.postReference(request.payload, exchange.peer, function (reply: Uint8Array | null, error: CoreError | null): void {
-          if (reply !== null) exchange.respond(created(reply));
-          else exchange.respond(refusal(rs, exchange, error as CoreError, []));
-        });
-        return null;
+      if (this.rs.needsIntrospection(request.payload)) return introspectLater(this.rs, exchange);
+      try {
+        return created(this.rs.postToken(request.payload, exchange.peer));
+      } catch (e) {
+        // Opaque reference bytes may happen to parse as a CBOR array or tag: a connected device
+        // asks the AS about what is not a well-formed CWT before refusing it.
+        const kind = asCoreError(e).kind;
+        if (this.rs.introspector !== null && (kind === 'malformed_cose' || kind === 'malformed_cbor' || kind === 'unsupported_cbor')) {
+          return introspectLater(this.rs, exchange);
+        }
+        throw e;
       }
-      return created(this.rs.postToken(request.payload, exchange.peer));
     } catch (e) {
       return refusal(this.rs, exchange, asCoreError(e), extra);
     }
   }
+}
+
+/** A reference token: ask the AS (RFC 9200 §5.9), answer separately when it has spoken. */
+function introspectLater(rs: AceResourceServer, exchange: Exchange): null {
+  rs.postReference(exchange.request.payload, exchange.peer, function (reply: Uint8Array | null, error: CoreError | null): void {
+    if (reply !== null) exchange.respond(created(reply));
+    else exchange.respond(refusal(rs, exchange, error as CoreError, []));
+  });
+  return null;
 }
 
 function created(payload: Uint8Array): CoapResponse {

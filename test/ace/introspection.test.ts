@@ -36,6 +36,9 @@ test('a connected lock accepts a reference token the AS vouches for, and refuses
     .set(Claim.Cnf, cnfWithOsc(osc));
   const reference = provider.randomBytes(16);
   references.set(toHex(reference), active);
+  // reference bytes that happen to parse as CBOR (an array of two): still a reference
+  const lookalike = new Uint8Array([0x82, 0x01, 0x02]);
+  references.set(toHex(lookalike), active);
   let introspections = 0;
   const site = new Site().add('/introspect', {
     linkAttributes: '', observable: false,
@@ -65,6 +68,9 @@ test('a connected lock accepts a reference token the AS vouches for, and refuses
     const client = new OscoreClient({ host: '127.0.0.1', port: lock.port, context: session.context, timeoutMs: 5000 });
     t.is(codeOf(await client.request({ method: 'POST', path: '/lock', options: CBOR_FORMAT, payload: command('locked', false) })), '2.04');
     await client.close();
+    const again = await postAuthzInfo({ host: '127.0.0.1', port: lock.port, token: lookalike }, provider.randomBytes(8), new Uint8Array([9]));
+    t.is(again.code, '2.01', 'a reference that parses as a CBOR array is introspected too');
+    introspections--;
     // unknown to the AS: inactive, 4.01
     const unknown = await postAuthzInfo({ host: '127.0.0.1', port: lock.port, token: provider.randomBytes(16) }, nonce1, new Uint8Array([8]));
     t.is(unknown.code, '4.01');
