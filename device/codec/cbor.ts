@@ -188,6 +188,10 @@ function toHalf(v: number): number {
   return (full & ((1 << shift) - 1)) === 0 ? sign | (full >>> shift) : -1;
 }
 
+/** One scratch view for float encoding: a float is encoded often (timestamps), allocating each time is not needed. */
+const FLOAT_VIEW = new DataView(new ArrayBuffer(8));
+const FLOAT_BYTES = new Uint8Array(FLOAT_VIEW.buffer);
+
 function writeFloat(w: Writer, v: number): void {
   const half = toHalf(v);
   if (half >= 0) {
@@ -196,16 +200,15 @@ function writeFloat(w: Writer, v: number): void {
     w.byte(half & 255);
     return;
   }
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat32(0, v);
-  if (view.getFloat32(0) === v) {
+  FLOAT_VIEW.setFloat32(0, v);
+  if (FLOAT_VIEW.getFloat32(0) === v) {
     w.byte(0xfa);
-    w.bytes(new Uint8Array(view.buffer, 0, 4));
+    w.bytes(FLOAT_BYTES.subarray(0, 4));
     return;
   }
-  view.setFloat64(0, v);
+  FLOAT_VIEW.setFloat64(0, v);
   w.byte(0xfb);
-  w.bytes(new Uint8Array(view.buffer, 0, 8));
+  w.bytes(FLOAT_BYTES);
 }
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {

@@ -153,6 +153,7 @@ export class Device {
     if (this.vitals) this.vitals.tick();
     this.anchors.refresh();
     this.rs.purge();
+    this.rs.flushIfDue();
   }
 
   /** Writes what is batched (audit log); at shutdown. */

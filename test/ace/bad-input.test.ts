@@ -38,9 +38,10 @@ test('garbage datagrams: silence or RST, never a crash', async (t) => {
     const garbage: Uint8Array[] = [new Uint8Array(0), new Uint8Array([0xff]), provider.randomBytes(3)];
     for (let i = 0; i < 200; i++) garbage.push(provider.randomBytes(1 + (i % 64)));
     const replies = await exchange(host.port, garbage);
+    // what the device sends back is well-formed CoAP: RSTs, or answers to bytes that happened to parse as a request
     for (const r of replies) {
       const m = decodeCoap(r);
-      t.true(m.type === Type.RST || m.type === Type.ACK, 'only RSTs or answers to what happened to parse');
+      t.true(m.type === Type.RST || m.type === Type.ACK || (m.type === Type.NON && m.code >> 5 >= 2));
     }
     await stillServes(t, host);
   } finally {
