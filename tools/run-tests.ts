@@ -14,6 +14,7 @@ interface Suite {
 const suites: Suite[] = [
   { name: 'portable lint', command: ['npx', 'tsx', 'tools/portable-lint.ts'] },
   { name: 'typecheck', command: ['npx', 'tsc', '--noEmit', '-p', 'tsconfig.json'] },
+  { name: 'espruino bundle check', command: ['npx', 'tsx', 'tools/espruino-check.ts'] },
   { name: 'unit and end-to-end tests', command: ['npx', 'ava', '--tap', ...process.argv.slice(2)], tap: true },
 ];
 
