@@ -17,7 +17,7 @@ import type { DeviceTuning } from '../../runtime/device.ts';
 import type { DeviceKeystore } from '../../runtime/keystore.ts';
 import { openKeystore, parseKeystore } from '../../runtime/keystore.ts';
 import { nodeProvider } from '../../crypto/node/provider.ts';
-import { cborX } from './cbor-x.ts';
+import { portableCbor } from '../../codec/cbor.ts';
 import { FileStorage } from './file-storage.ts';
 import { UdpServer } from './udp.ts';
 
@@ -67,7 +67,8 @@ export class DeviceHost {
     const provider = o.provider ?? nodeProvider();
     const device = new Device(o.keystore, {
       provider,
-      codec: o.codec ?? cborX,
+      // The portable codec: as fast as cbor-x for the device's small messages (npm run bench), and the one Espruino runs.
+      codec: o.codec ?? portableCbor,
       storage: o.storage,
       clock: nodeClock(o.keystore.hasClock),
     }, o.tuning ?? {});
