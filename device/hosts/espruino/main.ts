@@ -20,7 +20,7 @@ import type { CryptoProvider } from '../../crypto/provider.ts';
 import type { Clock } from '../../storage.ts';
 import { Device } from '../../runtime/device.ts';
 import { openKeystore, parseKeystore } from '../../runtime/keystore.ts';
-import { EspruinoStorage, stringToBytes } from './storage.ts';
+import { EspruinoStorage, KEYSTORE_FILE, stringToBytes } from './storage.ts';
 import type { EspruinoStorageModule } from './storage.ts';
 import { DgramTransport } from './udp.ts';
 import type { DgramModule } from './udp.ts';
@@ -30,8 +30,7 @@ declare const require: (name: string) => unknown;
 declare const getTime: () => number;
 declare const E: { hwRand(): number; on(event: string, f: () => void): void } | undefined;
 
-export const KEYSTORE_FILE = 'ace-keystore';
-export const COAP_PORT = 5683;
+const COAP_PORT = 5683;
 const TICK_MS = 250;
 const BLE_PREFIX = 'ble:';
 

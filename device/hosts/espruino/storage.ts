@@ -14,6 +14,8 @@ export interface EspruinoStorageModule {
   erase(name: string): unknown;
 }
 
+/** The flash file the keystore (keystore.cbor of `ace-provision device`) is written to, as is. */
+export const KEYSTORE_FILE = 'ace-keystore';
 export const MAX_NAME = 28;
 const PREFIX = 's.';
 const FORMAT = 1;

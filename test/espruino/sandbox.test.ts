@@ -1,0 +1,88 @@
+/**
+ * The Espruino bundle under Node in a sandbox without what Espruino lacks (./sandbox.ts),
+ * provisioned with the symmetric profile, driven by the project's phone client over loopback
+ * UDP: token accepted (MACed and osc forms), OSCORE context derived, door unlocked, a replayed
+ * request refused, a request outside the scope refused, a signed token refused with 4.01.
+ */
+import test from 'ava';
+import dgram from 'node:dgram';
+import { existsSync } from 'node:fs';
+import { BUNDLE, buildEspruino } from '../../tools/espruino-build.ts';
+import { keystorePayload, sealKeystore } from '../../device/runtime/keystore.ts';
+import { decode as decodeCoap, encode as encodeCoap } from '../../device/coap/message.ts';
+import { Type } from '../../device/coap/numbers.ts';
+import { establish, postAuthzInfo } from '../../sim/phone/ace-client.ts';
+import { OscoreClient } from '../../sim/phone/oscore-client.ts';
+import { CBOR_FORMAT, codeOf, command, makeWorld, mint, provider, stateOf } from '../ace/fixtures.ts';
+import type { World } from '../ace/fixtures.ts';
+import { makeSandbox } from './sandbox.ts';
+import { KEYSTORE_FILE } from '../../device/hosts/espruino/storage.ts';
+
+test.before(async () => {
+  if (!existsSync(BUNDLE)) await buildEspruino();
+});
+
+async function boot(world: World) {
+  const sb = makeSandbox(BUNDLE);
+  const file = sealKeystore(keystorePayload(world.keystore), (d) => provider.sha256(d));
+  sb.flash.write(KEYSTORE_FILE, Buffer.from(file).toString('latin1'));
+  sb.run();
+  const port = await sb.port;
+  return { sb, port };
+}
+
+function exchange(port: number, datagram: Uint8Array, waitMs = 1000): Promise<Uint8Array | null> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const timer = setTimeout(() => { s.close(); resolve(null); }, waitMs);
+    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(new Uint8Array(m)); });
+    s.send(datagram, port, '127.0.0.1');
+  });
+}
+
+for (const form of ['maced', 'osc'] as const) {
+  test.serial(`the bundle in a sandbox: ${form} token, OSCORE, unlock, replay and scope refused`, async (t) => {
+    const world = makeWorld('lock', true);
+    const { sb, port } = await boot(world);
+    try {
+      const issued = mint(world, { form, scope: 'lock:open' });
+      const session = await establish({ host: '127.0.0.1', port, token: issued.token, timeoutMs: 5000 }, issued.material, provider);
+      t.truthy(session.context);
+      const client = new OscoreClient({ host: '127.0.0.1', port, context: session.context, timeoutMs: 5000 });
+      const prepared = client.prepare({ method: 'POST', path: '/lock', options: CBOR_FORMAT, payload: command('locked', false) });
+      const opened = await client.send(prepared);
+      t.is(codeOf(opened), '2.04');
+      t.is(stateOf(opened, 'locked'), false);
+      t.false(sb.global.AceDevice.device().lock.locked);
+      // the same protected request again, under a new message ID: refused as a replay
+      const captured = encodeCoap({ type: Type.CON, code: prepared.message.code, messageId: 0x4242, token: new Uint8Array([9]), options: prepared.message.options, payload: prepared.message.payload });
+      const reply = await exchange(port, captured);
+      t.truthy(reply);
+      t.is(decodeCoap(reply!).code, 0x81, '4.01 replay');
+      // outside the scope
+      t.is(codeOf(await client.request({ method: 'POST', path: '/alarm', options: CBOR_FORMAT, payload: command('armed', false) })), '4.03');
+      t.is(codeOf(await client.request({ method: 'GET', path: '/lock' })), '2.05');
+      await client.close();
+      // every flash file name fits Espruino's 28 characters
+      t.true(Object.keys(sb.flash.files).every((n) => n.length <= 28));
+    } finally {
+      sb.close();
+    }
+  });
+}
+
+test.serial('the bundle refuses a signed (EdDSA) token with 4.01 unsupported_algorithm, promptly', async (t) => {
+  const world = makeWorld('lock', true);
+  const { sb, port } = await boot(world);
+  try {
+    const issued = mint(world, { form: 'signed', scope: 'lock:open' });
+    const started = Date.now();
+    const reply = await postAuthzInfo({ host: '127.0.0.1', port, token: issued.token, timeoutMs: 5000 }, new Uint8Array(8), new Uint8Array([1]));
+    t.is(reply.code, '4.01');
+    t.true(Date.now() - started < 5000);
+    t.true(Buffer.from(reply.raw).toString('latin1').includes('not supported'));
+    t.log('answer', Buffer.from(reply.raw).toString('hex'), sb.logs.join(' | '));
+  } finally {
+    sb.close();
+  }
+});
