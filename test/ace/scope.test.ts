@@ -1,4 +1,5 @@
 /** Scopes: AIF (RFC 9237) and text scopes, the access decision, malformed scopes. */
+import { throwsKind } from '../helpers/errors.ts';
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { CoreError, isCoreError, type ErrorKind } from '../../device/errors.ts';
@@ -13,17 +14,6 @@ import { loadVectors } from '../helpers/vectors.ts';
 
 const GET = 1, POST = 2, PUT = 3, DELETE = 4, FETCH = 5, PATCH = 6, IPATCH = 7;
 
-function throwsKind(t: ExecutionContext, fn: () => unknown, kind: ErrorKind): CoreError {
-  try {
-    fn();
-  } catch (e) {
-    t.true(isCoreError(e), 'a CoreError, not ' + String(e));
-    t.is((e as CoreError).kind, kind, (e as CoreError).message);
-    return e as CoreError;
-  }
-  t.fail('did not throw');
-  return undefined as never;
-}
 
 /** The device configuration of the seed: what each text scope means on the lock and the sensor. */
 const TABLE = new TextScopeTable({

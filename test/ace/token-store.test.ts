@@ -1,4 +1,5 @@
 /** The token store: bounds, eviction, identifier uniqueness, single use, exi, persistence. */
+import { throwsKind } from '../helpers/errors.ts';
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -36,17 +37,6 @@ class BrokenStorage implements Storage {
   remove(): void {}
 }
 
-function throwsKind(t: ExecutionContext, fn: () => unknown, kind: ErrorKind): CoreError {
-  try {
-    fn();
-  } catch (e) {
-    t.true(isCoreError(e), 'a CoreError, not ' + String(e));
-    t.is((e as CoreError).kind, kind, (e as CoreError).message);
-    return e as CoreError;
-  }
-  t.fail('did not throw');
-  return undefined as never;
-}
 
 const hash: HashFn = (d) => sha256(d);
 const T0 = 1_700_000_000;

@@ -47,19 +47,6 @@ export class TestClock implements Clock {
   }
 }
 
-export function throwsKind(t: ExecutionContext, fn: () => unknown, kind: ErrorKind, note?: string): void {
-  try {
-    fn();
-  } catch (e) {
-    if (isCoreError(e)) {
-      t.is(e.kind, kind, (note ? note + ': ' : '') + e.message);
-      return;
-    }
-    t.fail((note ? note + ': ' : '') + 'threw a non-CoreError: ' + String(e));
-    return;
-  }
-  t.fail((note ? note + ': ' : '') + 'did not throw, expected ' + kind);
-}
 
 /** A copy with one bit flipped at `index` (negative counts from the end). */
 export function flip(bytes: Uint8Array, index: number, bit?: number): Uint8Array {
@@ -68,3 +55,5 @@ export function flip(bytes: Uint8Array, index: number, bit?: number): Uint8Array
   out[i] ^= 1 << (bit ?? 0);
   return out;
 }
+
+export { throwsKind } from '../helpers/errors.ts';

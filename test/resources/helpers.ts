@@ -53,14 +53,4 @@ export function etag(r: CoapResponse): Uint8Array | null {
   return getOption(r.options, Option.ETag);
 }
 
-export function throwsKind(t: ExecutionContext, fn: () => unknown, kind: ErrorKind): CoreError {
-  try {
-    fn();
-  } catch (e) {
-    t.true(isCoreError(e), 'a CoreError, not ' + String(e));
-    t.is((e as CoreError).kind, kind, (e as CoreError).message);
-    return e as CoreError;
-  }
-  t.fail('did not throw');
-  return undefined as never;
-}
+export { throwsKind } from '../helpers/errors.ts';
