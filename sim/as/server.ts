@@ -20,7 +20,7 @@ import { SecurityContext } from '../../device/oscore/context.ts';
 import type { ContextLookup } from '../../device/oscore/unprotect.ts';
 import { MemoryStorage } from '../../device/storage.ts';
 import type { Sim } from '../core/sim.ts';
-import type { SimEvent } from '../core/scheduler.ts';
+import { EndpointTimer } from '../core/endpoint-timer.ts';
 import type { Addr, Receiver } from '../links/network.ts';
 import { addrText, parseAddr } from '../links/network.ts';
 import type { AsKeys } from './issuer.ts';
@@ -85,11 +85,11 @@ export class AuthorizationServer implements Receiver, Transport {
   readonly journal: string[] = [];
   private readonly channels = new ChannelTable();
   private readonly storage = new MemoryStorage();
-  private poll: SimEvent | null = null;
-  private pollAt = Infinity;
+  private readonly timer: EndpointTimer;
   private cti = 1;
 
   constructor(private readonly sim: Sim, o: AsOptions) {
+    this.timer = new EndpointTimer(sim, () => this.endpoint);
     this.addr = { address: o.address, port: AS_PORT };
     const provider = sim.provider('as/' + o.name);
     this.directory = new Directory((d) => provider.sha256(d));
@@ -140,17 +140,7 @@ export class AuthorizationServer implements Receiver, Transport {
   }
 
   private arm(): void {
-    const at = this.endpoint.nextDeadline();
-    if (at === this.pollAt) return;
-    this.sim.scheduler.cancel(this.poll);
-    this.poll = null;
-    this.pollAt = at;
-    if (at === Infinity) return;
-    this.poll = this.sim.scheduler.at(at, () => {
-      this.poll = null;
-      this.pollAt = Infinity;
-      this.endpoint.poll();
-      this.arm();
-    }, false);
+    this.timer.arm();
   }
+
 }

@@ -18,6 +18,7 @@ import { MemoryStorage } from '../../device/storage.ts';
 import { cborX } from '../../device/hosts/node/cbor-x.ts';
 import type { SimEvent } from '../core/scheduler.ts';
 import type { Sim } from '../core/sim.ts';
+import { EndpointTimer } from '../core/endpoint-timer.ts';
 import type { Addr, Receiver } from '../links/network.ts';
 import { addrText, parseAddr } from '../links/network.ts';
 
@@ -46,14 +47,14 @@ export class SimDevice implements Receiver, Transport {
   device!: Device;
   endpoint!: Endpoint;
   boots = 0;
-  private poll: SimEvent | null = null;
-  private pollAt = Infinity;
+  private readonly timer: EndpointTimer;
   private ticker: SimEvent | null = null;
   private readonly tickMs: number;
   private readonly codec: CborCodec;
   private powered = false;
 
   constructor(private readonly sim: Sim, readonly options: SimDeviceOptions) {
+    this.timer = new EndpointTimer(sim, () => this.endpoint);
     this.name = options.name;
     this.addr = { address: options.address, port: COAP_PORT };
     this.provider = sim.provider('device/' + options.name);
@@ -95,10 +96,8 @@ export class SimDevice implements Receiver, Transport {
   powerOff(): void {
     this.powered = false;
     this.sim.network.unlisten(this.addr);
-    this.sim.scheduler.cancel(this.poll);
+    this.timer.cancel();
     this.sim.scheduler.cancel(this.ticker);
-    this.poll = null;
-    this.pollAt = Infinity;
   }
 
   // ---------------------------------------------------------------- Receiver / Transport
@@ -123,19 +122,9 @@ export class SimDevice implements Receiver, Transport {
   // ---------------------------------------------------------------- timers
 
   private arm(): void {
-    const at = this.endpoint.nextDeadline();
-    if (at === this.pollAt) return;
-    this.sim.scheduler.cancel(this.poll);
-    this.poll = null;
-    this.pollAt = at;
-    if (at === Infinity) return;
-    this.poll = this.sim.scheduler.at(at, () => {
-      this.poll = null;
-      this.pollAt = Infinity;
-      this.endpoint.poll();
-      this.arm();
-    }, false);
+    this.timer.arm();
   }
+
 
   private tick(): void {
     this.ticker = this.sim.scheduler.after(this.tickMs, () => this.tick(), false);
