@@ -200,7 +200,7 @@ export class AnchorStore {
     const blob = this.deps.storage.read(STORAGE_KEY);
     if (blob === null) return [];
     try {
-      const content = openBlob(blob, BLOB_VERSION, (d: Uint8Array) => this.deps.provider.sha256(d));
+      const content = openBlob(blob, BLOB_VERSION, sha256Of(this.deps.provider));
       const origin = content[0];
       const seq = content[1];
       const digest = content[2];
@@ -304,8 +304,7 @@ export class AnchorStore {
   private persist(seq: number, digest: Uint8Array, anchors: Anchor[]): void {
     const rows: CborValue[] = [];
     for (let i = 0; i < anchors.length; i++) rows.push([coseKeyToMap(anchors[i].key, false), anchors[i].nbf]);
-    const hash = (d: Uint8Array): Uint8Array => this.deps.provider.sha256(d);
-    this.deps.storage.write(STORAGE_KEY, sealBlob(BLOB_VERSION, [this.factoryDigest, seq, digest, rows], hash));
+    this.deps.storage.write(STORAGE_KEY, sealBlob(BLOB_VERSION, [this.factoryDigest, seq, digest, rows], sha256Of(this.deps.provider)));
   }
 }
 
@@ -362,3 +361,6 @@ export class AnchorsGate implements RequestHandler {
   }
 }
 
+function sha256Of(provider: CryptoProvider): (d: Uint8Array) => Uint8Array {
+  return function (d: Uint8Array): Uint8Array { return provider.sha256(d); };
+}

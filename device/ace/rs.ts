@@ -149,9 +149,11 @@ export class AceResourceServer {
   private readonly limiter: PostLimiter;
   private readonly scopes: TextScopeTable;
   private readonly idLength: number;
+  private readonly hash: (data: Uint8Array) => Uint8Array;
 
   constructor(readonly config: AceConfig, readonly deps: AceDeps) {
     const hash = (data: Uint8Array): Uint8Array => deps.provider.sha256(data);
+    this.hash = hash;
     this.tokens = new TokenStore({
       storage: deps.storage, clock: deps.clock, hash: hash, maxEntries: config.maxTokens || 8,
     });
@@ -305,7 +307,7 @@ export class AceResourceServer {
     const id1 = post.id1;
     const material = this.materialOf(verified.confirmation);
     const permissions = this.permissionsOf(verified);
-    const tokenId = tokenIdFor(verified.claims.cti, token, (d: Uint8Array) => this.deps.provider.sha256(d));
+    const tokenId = tokenIdFor(verified.claims.cti, token, this.hash);
     const previous = this.tokens.findByTokenId(tokenId);
     if (previous !== null && previous.spent) fail('unauthorized', 'single-use token already used');
     this.checkFreshness(verified, previous);
@@ -365,7 +367,7 @@ export class AceResourceServer {
     if (kid === null || current === null || !this.sameInputMaterial(bound.record, kid)) {
       fail('unauthorized', 'updated token does not name this security context');
     }
-    const tokenId = tokenIdFor(verified.claims.cti, token, (d: Uint8Array) => this.deps.provider.sha256(d));
+    const tokenId = tokenIdFor(verified.claims.cti, token, this.hash);
     const input: TokenInput = {
       tokenId: tokenId,
       recipientId: bound.record.recipientId,

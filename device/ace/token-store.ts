@@ -288,9 +288,9 @@ export class TokenStore {
     if (this.entries.length >= this.maxEntries) fail('store_full', 'token store is full of live tokens (' + this.maxEntries + ')');
     const entry = this.makeEntry(input);
     const secret = material === null ? null : copyMaterial(material);
-    this.commit(() => {
-      this.entries.push(entry);
-      this.secrets.push(secret);
+    this.commit((store: TokenStore) => {
+      store.entries.push(entry);
+      store.secrets.push(secret);
     }, []);
     return entry;
   }
@@ -307,9 +307,9 @@ export class TokenStore {
     const entry = this.makeEntry(input);
     const oldSecret = this.secrets[i];
     const secret = material === null ? oldSecret : copyMaterial(material);
-    this.commit(() => {
-      this.entries[i] = entry;
-      this.secrets[i] = secret;
+    this.commit((store: TokenStore) => {
+      store.entries[i] = entry;
+      store.secrets[i] = secret;
     }, material === null ? [] : [oldSecret]);
     return entry;
   }
@@ -318,9 +318,9 @@ export class TokenStore {
     const i = this.entries.indexOf(record as Entry);
     if (i < 0) return;
     const secret = this.secrets[i];
-    this.commit(() => {
-      this.entries.splice(i, 1);
-      this.secrets.splice(i, 1);
+    this.commit((store: TokenStore) => {
+      store.entries.splice(i, 1);
+      store.secrets.splice(i, 1);
     }, [secret]);
   }
 
@@ -335,9 +335,9 @@ export class TokenStore {
       singleUse: e.singleUse, spent: true, audience: e.audience, subject: e.subject,
     };
     const secret = this.secrets[i];
-    this.commit(() => {
-      this.entries[i] = tomb;
-      this.secrets[i] = null;
+    this.commit((store: TokenStore) => {
+      store.entries[i] = tomb;
+      store.secrets[i] = null;
     }, [secret]);
   }
 
@@ -360,10 +360,10 @@ export class TokenStore {
       }
     }
     if (gone.length === 0) return 0;
-    this.commit(() => {
-      this.entries = keepE;
-      this.secrets = keepS;
-      this.exiHigh = high;
+    this.commit((store: TokenStore) => {
+      store.entries = keepE;
+      store.secrets = keepS;
+      store.exiHigh = high;
     }, gone);
     return gone.length;
   }
@@ -430,11 +430,11 @@ export class TokenStore {
   // ---------------------------------------------------------- internals
 
   /** Applies a change and saves it; on a failed save the change is undone. Secrets of dropped entries are zeroed only once saved. */
-  private commit(change: () => void, dropped: Array<OscoreMaterial | null>): void {
+  private commit(change: (store: TokenStore) => void, dropped: Array<OscoreMaterial | null>): void {
     const entries = this.entries.slice();
     const secrets = this.secrets.slice();
     const high = this.exiHigh;
-    change();
+    change(this);
     try {
       this.save();
     } catch (e) {
