@@ -26,8 +26,9 @@ export async function buildEspruino(out = BUNDLE): Promise<{ path: string; bytes
     target: 'es2015',
     platform: 'neutral',
     minifySyntax: true,
-    // whitespace only: it rewrites no expression (identifier renaming stays off)
+    // whitespace and local names only: neither rewrites an expression, so `s = s + x` (bytes.ts) stays as written
     minifyWhitespace: !process.argv.includes('--readable'),
+    minifyIdentifiers: !process.argv.includes('--readable'),
     legalComments: 'none',
     metafile: true,
     logLevel: 'warning',
