@@ -339,6 +339,8 @@ export class AceResourceServer {
     const record = previous === null ? this.tokens.add(input, stored) : this.tokens.replace(previous, input, stored);
     this.retireOrphans();
     this.contexts.add(this.makeContext(record, stored, true));
+    // remembered for updates of access rights, which must name the same input material (RFC 9203 §4.2)
+    if (material.id !== null) this.inputIds['r' + toHex(id2)] = material.id;
     this.audit.record({ peer: peer, tokenId: tokenId, path: '/authz-info', method: 2, granted: true, reason: previous === null ? 'token accepted' : 'token re-posted' });
 
     const reply = new CborMap();
@@ -363,8 +365,7 @@ export class AceResourceServer {
     }
     const c = verified.confirmation;
     const kid = c === null ? null : c.kind === 'osc' ? c.osc.id : c.kind === 'kid' ? c.kid : c.key.kid;
-    const current = this.tokens.materialOf(bound.record);
-    if (kid === null || current === null || !this.sameInputMaterial(bound.record, kid)) {
+    if (kid === null || !this.sameInputMaterial(bound.record, kid)) {
       fail('unauthorized', 'updated token does not name this security context');
     }
     const tokenId = tokenIdFor(verified.claims.cti, token, this.hash);

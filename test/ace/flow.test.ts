@@ -207,3 +207,27 @@ test('tokens survive a reboot; the phone goes on after an Echo round trip', asyn
     await host.close();
   }
 });
+
+test('an update of access rights, posted under the session, widens the scope and keeps the context (RFC 9203 §4.1)', async (t) => {
+  const world = makeWorld('lock', true);
+  const host = await startDevice(world);
+  try {
+    const popKid = new Uint8Array([0x70, 0x6f, 0x70]);
+    const first = mint(world, { form: 'osc', scope: 'lock:open', popKid });
+    const { client } = await connect(host, first);
+    const disarm = { method: 'POST' as const, path: '/alarm', options: CBOR_FORMAT, payload: command('armed', false) };
+    t.is(codeOf(await client.request(disarm)), '4.03');
+    const wider = mint(world, { form: 'osc', scope: 'lock:open alarm:disarm', popKid, popKey: first.material.masterSecret });
+    const body = codec.encode(new CborMap().set(AceParam.AccessToken, wider.token));
+    const format = [{ number: 12, value: new Uint8Array([19]) }];
+    t.is(codeOf(await client.request({ method: 'POST', path: '/authz-info', options: format, payload: body })), '2.01');
+    t.is(codeOf(await client.request(disarm)), '2.04');
+    // a token naming other input material is refused under this context
+    const other = mint(world, { form: 'osc', scope: 'lock:open alarm:disarm', popKid: new Uint8Array([1]) });
+    const otherBody = codec.encode(new CborMap().set(AceParam.AccessToken, other.token));
+    t.is(codeOf(await client.request({ method: 'POST', path: '/authz-info', options: format, payload: otherBody })), '4.01');
+    await client.close();
+  } finally {
+    await host.close();
+  }
+});
