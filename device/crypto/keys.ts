@@ -5,6 +5,7 @@
  */
 import { fail } from '../errors.ts';
 import { Curve } from './provider.ts';
+import type { KeyPair } from './provider.ts';
 
 /** Bounded rejection sampling: a broken random source fails instead of looping forever. */
 const MAX_DRAWS = 64;
@@ -64,4 +65,12 @@ export function randomPrivateKey(curve: number, randomBytes: (length: number) =>
     if (isValidPrivateKey(curve, key)) return key;
   }
   return fail('internal', 'random source gives no valid key');
+}
+
+/** A key pair from a random source and the provider's public-key derivation (one way for every provider). */
+export function generateKeyPairWith(curve: number, random: (length: number) => Uint8Array,
+  publicKeyOf: (curve: number, privateKey: Uint8Array) => Uint8Array): KeyPair {
+  checkCurve(curve);
+  const privateKey = randomPrivateKey(curve, random);
+  return { curve: curve, privateKey: privateKey, publicKey: publicKeyOf(curve, privateKey) };
 }

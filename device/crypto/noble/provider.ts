@@ -18,7 +18,7 @@ import { ccmDecrypt, ccmEncrypt } from '../ccm.ts';
 import type { BlockEncrypt } from '../ccm.ts';
 import { FULL_ALGS, FULL_CURVES, SIGNATURE_LENGTH, checkAead, checkBytes, checkEcdhCurve, checkLength,
   checkPlaintextLength, isAllZero, signatureCurve } from '../checks.ts';
-import { checkCurve, checkPrivateKey, isWellFormedPublicKey, randomPrivateKey } from '../keys.ts';
+import { checkPrivateKey, generateKeyPairWith, isWellFormedPublicKey } from '../keys.ts';
 
 export interface ProviderOptions {
   /** Replaces the CSPRNG (the simulator's seeded runs); keys are generated from it too. */
@@ -145,9 +145,7 @@ export function nobleProvider(opts?: ProviderOptions): CryptoProvider {
     sign,
     verify,
     generateKeyPair(curve): KeyPair {
-      checkCurve(curve);
-      const privateKey = randomPrivateKey(curve, random);
-      return { curve, privateKey, publicKey: publicKeyOf(curve, privateKey) };
+      return generateKeyPairWith(curve, random, publicKeyOf);
     },
     publicKeyOf,
     ecdh,

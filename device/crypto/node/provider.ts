@@ -9,7 +9,7 @@ import type { CryptoProvider, KeyPair } from '../provider.ts';
 import type { BlockEncrypt } from '../ccm.ts';
 import { FULL_ALGS, FULL_CURVES, SIGNATURE_LENGTH, checkAead, checkBytes, checkEcdhCurve, checkLength,
   checkPlaintextLength, isAllZero, signatureCurve } from '../checks.ts';
-import { checkCurve, checkPrivateKey, isWellFormedPublicKey, randomPrivateKey } from '../keys.ts';
+import { checkPrivateKey, generateKeyPairWith, isWellFormedPublicKey } from '../keys.ts';
 import { PublicKeyCache, importPrivateKey, okpPublicKey, p256PublicKey } from './keys.ts';
 
 export interface ProviderOptions {
@@ -170,9 +170,7 @@ export function nodeProvider(opts?: ProviderOptions): CryptoProvider {
     sign,
     verify,
     generateKeyPair(curve): KeyPair {
-      checkCurve(curve);
-      const privateKey = randomPrivateKey(curve, random);
-      return { curve, privateKey, publicKey: publicKeyOf(curve, privateKey) };
+      return generateKeyPairWith(curve, random, publicKeyOf);
     },
     publicKeyOf,
     ecdh,
