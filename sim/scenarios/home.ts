@@ -19,6 +19,7 @@ import type { PlainResponse } from '../phone/oscore-client.ts';
 import type { SimDevice } from '../device/host.ts';
 import type { Phone } from '../phone/phone.ts';
 import type { World } from './world.ts';
+import { Attacker } from './attacker.ts';
 
 export const ALICE = { user: 'alice', password: 'correct horse battery staple' };
 export const PARENTS = { user: 'alice-parents', password: 'tulips in spring' };
@@ -70,6 +71,18 @@ export function parentsPhone(w: World): Phone {
 
 /** Home Wi-Fi: a little loss and jitter. */
 export const HOME_WIFI = { loss: 0.02, delayMs: 8, jitterMs: 6 };
+
+/** The attacks' stage: Alice's phone and the back door on home Wi-Fi, an attacker on it too, recording their link. */
+export function tappedBackDoor(w: World): { lock: SimDevice; phone: Phone; attacker: Attacker } {
+  enrol(w);
+  const lock = backDoor(w);
+  const phone = alicePhone(w);
+  const link = w.wifi(phone, lock, HOME_WIFI);
+  const attacker = new Attacker(w, 'attacker');
+  attacker.sniff(link);
+  w.wifi(attacker, lock, HOME_WIFI);
+  return { lock, phone, attacker };
+}
 
 export const CBOR_FORMAT = [{ number: Option.ContentFormat, value: encodeUint(ContentFormat.Cbor) }];
 

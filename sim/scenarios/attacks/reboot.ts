@@ -8,7 +8,7 @@
  */
 import type { Scenario } from '../scenario.ts';
 import { Attacker } from '../attacker.ts';
-import { HOME, HOME_WIFI, UNLOCK, alicePhone, backDoor, codeOf, enrol } from '../home.ts';
+import { HOME, UNLOCK, codeOf, tappedBackDoor } from '../home.ts';
 
 export const rebootMidSession: Scenario = {
   name: 'attack-reboot-replay',
@@ -17,13 +17,7 @@ export const rebootMidSession: Scenario = {
     'request cannot answer and the phone answers in one round trip.',
   world: HOME,
   async run(w, x) {
-    enrol(w);
-    const lock = backDoor(w);
-    const phone = alicePhone(w);
-    const link = w.wifi(phone, lock, HOME_WIFI);
-    const eve = new Attacker(w, 'attacker');
-    eve.sniff(link);
-    w.wifi(eve, lock, HOME_WIFI);
+    const { lock, phone, attacker: eve } = tappedBackDoor(w);
 
     const session = await phone.connect(lock.addr, await phone.obtainToken(lock.name, 'lock:open'));
     x.service('Alice opens the back door', codeOf(await session.request(UNLOCK)) === '2.04');

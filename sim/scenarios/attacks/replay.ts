@@ -10,7 +10,7 @@ import type { Scenario } from '../scenario.ts';
 import { Attacker } from '../attacker.ts';
 import { codeText } from '../../core/coap-label.ts';
 import { utf8Decode } from '../../../device/codec/bytes.ts';
-import { HOME, HOME_WIFI, UNLOCK, alicePhone, backDoor, codeOf, enrol } from '../home.ts';
+import { HOME, UNLOCK, codeOf, tappedBackDoor } from '../home.ts';
 
 function answer(reply: Uint8Array | null): string {
   if (reply === null) return 'no answer';
@@ -30,13 +30,7 @@ export const replayedRequest: Scenario = {
   description: "The recorded unlock is refused by OSCORE's replay window, whatever the CoAP message ID; the door stays locked.",
   world: HOME,
   async run(w, x) {
-    enrol(w);
-    const lock = backDoor(w);
-    const phone = alicePhone(w);
-    const link = w.wifi(phone, lock, HOME_WIFI);
-    const eve = new Attacker(w, 'attacker');
-    eve.sniff(link);
-    w.wifi(eve, lock, HOME_WIFI);
+    const { lock, phone, attacker: eve } = tappedBackDoor(w);
 
     const session = await phone.connect(lock.addr, await phone.obtainToken(lock.name, 'lock:open'));
     x.service('Alice opens the back door', codeOf(await session.request(UNLOCK)) === '2.04');

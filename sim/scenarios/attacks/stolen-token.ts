@@ -13,7 +13,7 @@ import { deriveClientContext } from '../../phone/ace-client.ts';
 import { OscoreClient } from '../../phone/oscore-client.ts';
 import type { Scenario } from '../scenario.ts';
 import { Attacker } from '../attacker.ts';
-import { HOME, HOME_WIFI, UNLOCK, alicePhone, attempt, backDoor, codeOf, enrol, outcome } from '../home.ts';
+import { HOME, UNLOCK, attempt, codeOf, outcome, tappedBackDoor } from '../home.ts';
 import { claimsOf } from './forge.ts';
 
 export const stolenToken: Scenario = {
@@ -23,13 +23,7 @@ export const stolenToken: Scenario = {
     'the token cannot speak OSCORE with it; the owner recovers by posting the token again.',
   world: HOME,
   async run(w, x) {
-    enrol(w);
-    const lock = backDoor(w);
-    const phone = alicePhone(w);
-    const link = w.wifi(phone, lock, HOME_WIFI);
-    const thief = new Attacker(w, 'attacker');
-    thief.sniff(link);
-    w.wifi(thief, lock, HOME_WIFI);
+    const { lock, phone, attacker: thief } = tappedBackDoor(w);
 
     const grant = await phone.obtainToken(lock.name, 'lock:open');
     const session = await phone.connect(lock.addr, grant);

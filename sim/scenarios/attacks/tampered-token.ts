@@ -7,7 +7,7 @@
 import { Claim } from '../../../device/cwt/iana.ts';
 import type { Scenario } from '../scenario.ts';
 import { Attacker } from '../attacker.ts';
-import { HOME, HOME_WIFI, UNLOCK, alicePhone, backDoor, codeOf, enrol } from '../home.ts';
+import { HOME, UNLOCK, codeOf, tappedBackDoor } from '../home.ts';
 import { flipLastBit, withClaim } from './forge.ts';
 
 export const tamperedToken: Scenario = {
@@ -17,13 +17,7 @@ export const tamperedToken: Scenario = {
     'and leaves no state behind.',
   world: HOME,
   async run(w, x) {
-    enrol(w);
-    const lock = backDoor(w);
-    const phone = alicePhone(w);
-    const link = w.wifi(phone, lock, HOME_WIFI);
-    const mallory = new Attacker(w, 'attacker');
-    mallory.sniff(link);
-    w.wifi(mallory, lock, HOME_WIFI);
+    const { lock, phone, attacker: mallory } = tappedBackDoor(w);
 
     const readOnly = await phone.obtainToken(lock.name, 'lock:read');
     const session = await phone.connect(lock.addr, readOnly);
