@@ -26,6 +26,8 @@ import type { OscoreRow } from './oscore-ops.ts';
 import { runInterleaved } from './udp-load.ts';
 import type { LoadPlan, ScenarioResult, ScenarioSpec } from './udp-load.ts';
 import { startDeviceOscore, startDevicePlain, startFloor, startNodeCoap } from './servers.ts';
+import { runEspruino, TARGETS as ESPRUINO_TARGETS } from './espruino.ts';
+import type { EspruinoResult } from './espruino.ts';
 import { fmtBytes, fmtMs, fmtRate, fmtRatio, fmtSummary, printTable } from './table.ts';
 import type { SampleOptions } from './stats.ts';
 
@@ -49,7 +51,7 @@ interface Settings {
 function settingsFrom(argv: string[]): Settings {
   const quick = argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
-  const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : ['pipeline', 'oscore', 'udp', 'memory'];
+  const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : ['pipeline', 'oscore', 'udp', 'memory', 'espruino'];
   const scenarioArg = argv.find((a) => a.startsWith('--scenario='));
   const scenarios = scenarioArg ? scenarioArg.slice('--scenario='.length).split(',') : [];
   return quick
@@ -237,6 +239,33 @@ function printMemory(m: MemoryResult): void {
   );
 }
 
+// ------------------------------------------------------------------ table 5
+
+function printEspruino(r: EspruinoResult): string[] {
+  const t = ESPRUINO_TARGETS;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const kb = r.bundleBytes / 1024;
+  const rows: string[][] = [['bundle size', '-', `${kb.toFixed(1)} KB`, `< ${t.bundleKB} KB`, fmtRatio(kb / t.bundleKB), verdict(kb < t.bundleKB)]];
+  const targets = [`Espruino bundle ${kb.toFixed(1)} KB (target < ${t.bundleKB} KB): ${verdict(kb < t.bundleKB)}`];
+  const b = r.baseline;
+  for (const run of r.runs) {
+    rows.push(
+      [`token acceptance (${run.install})`, b ? fmtMs(b.tokenMs) + ' ms' : '-', fmtMs(run.tokenMs) + ' ms', `< ${t.tokenMs} ms`, fmtRatio(run.tokenMs / t.tokenMs), verdict(run.tokenMs < t.tokenMs)],
+      [`OSCORE GET /lock, median (${run.install})`, b ? fmtMs(b.requestMedianMs) + ' ms' : '-', fmtMs(run.requestMedianMs) + ' ms', `< ${t.requestMs} ms`, fmtRatio(run.requestMedianMs / t.requestMs), verdict(run.requestMedianMs < t.requestMs)],
+      [`variables idle after start-up (${run.install})`, '-', String(run.idleVariables), `≤ ${t.variables}`, fmtRatio(run.idleVariables / t.variables), verdict(run.idleVariables <= t.variables)],
+      [`variables with one token (${run.install})`, '-', String(run.afterTokenVariables), '-', '-', '-'],
+    );
+    targets.push(`Espruino (${run.install}) token ${fmtMs(run.tokenMs)} ms, request ${fmtMs(run.requestMedianMs)} ms, ${run.idleVariables} variables idle; flow ${run.codes.join(' ')}`);
+  }
+  const notes = [
+    'ratio = measured / target. baseline = the same flow against the Node device host in this run.',
+    'flow codes (unlock, replayed unlock, outside the scope): ' + (r.runs.length ? r.runs.map((x) => `${x.install} ${x.codes.join(' ')}`).join('; ') : b ? 'Node ' + b.codes.join(' ') : '-'),
+  ];
+  if (r.note) notes.push(r.note);
+  printTable('5. Espruino build against issue 11\'s targets (Linux-host interpreter)', ['what', 'Node baseline', 'measured', 'target', 'ratio', ''], rows, notes);
+  return targets;
+}
+
 // ------------------------------------------------------------------ main
 
 async function main(): Promise<void> {
@@ -283,6 +312,13 @@ async function main(): Promise<void> {
     const m = await runMemory(s.memoryRepeats);
     printMemory(m);
     results.memory = m;
+  }
+
+  if (s.only.includes('espruino')) {
+    log('espruino…');
+    const r = await runEspruino(log);
+    targets.push(...printEspruino(r));
+    results.espruino = r;
   }
 
   meta.loadavgEnd = loadavg();

@@ -86,3 +86,21 @@ test.serial('the bundle refuses a signed (EdDSA) token with 4.01 unsupported_alg
     sb.close();
   }
 });
+
+test.serial('E events: init after a boot from flash keeps the running device; kill (save, reset) stops it; init starts it again', async (t) => {
+  const world = makeWorld('lock', true);
+  const { sb } = await boot(world);
+  try {
+    const first = sb.global.AceDevice.device();
+    t.truthy(first);
+    sb.emit('init'); // .bootcde was loaded, then the board fires init
+    t.is(sb.global.AceDevice.device(), first);
+    sb.emit('kill'); // save() or reset(): flushed and closed, nothing stale in a saved image
+    t.is(sb.global.AceDevice.device(), null);
+    sb.emit('init'); // power-up from the saved image
+    t.truthy(sb.global.AceDevice.device());
+    t.not(sb.global.AceDevice.device(), first);
+  } finally {
+    sb.close();
+  }
+});

@@ -35,6 +35,8 @@ export interface Sandbox {
   run(): void;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   global: any;
+  /** Fires an `E.on` event the bundle registered ('init', 'kill'). */
+  emit(event: string): void;
   close(): void;
 }
 
@@ -49,6 +51,7 @@ export function makeSandbox(bundlePath: string, flash = new MemoryFlash()): Sand
   const logs: string[] = [];
   const sockets: dgram.Socket[] = [];
   const timers: ReturnType<typeof setInterval>[] = [];
+  const handlers: { [event: string]: Array<() => void> } = {};
   let portResolve: (p: number) => void = () => {};
   const port = new Promise<number>((r) => { portResolve = r; });
   const dgramModule = {
@@ -79,7 +82,10 @@ export function makeSandbox(bundlePath: string, flash = new MemoryFlash()): Sand
       return modules[name];
     },
     getTime: () => Date.now() / 1000,
-    E: { hwRand: () => nc.randomBytes(4).readUInt32LE(0) | 0, on: () => {} },
+    E: {
+      hwRand: () => nc.randomBytes(4).readUInt32LE(0) | 0,
+      on: (event: string, f: () => void) => { (handlers[event] = handlers[event] || []).push(f); },
+    },
     setInterval: (f: () => void, ms: number) => { const t = setInterval(f, ms); timers.push(t); return t; },
     clearInterval: (t: ReturnType<typeof setInterval>) => clearInterval(t),
     setTimeout, clearTimeout,
@@ -89,6 +95,7 @@ export function makeSandbox(bundlePath: string, flash = new MemoryFlash()): Sand
   return {
     flash, logs, port, global: context,
     run() { vm.runInContext(code, context, { filename: bundlePath }); },
+    emit(event: string) { for (const f of handlers[event] || []) f(); },
     close() {
       try { vm.runInContext('AceDevice.stop()', context); } catch { /* not started */ }
       for (const t of timers) clearInterval(t);

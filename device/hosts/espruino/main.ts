@@ -169,10 +169,10 @@ const api = {
 (new Function('return this')() as { AceDevice: unknown }).AceDevice = api;
 
 if (typeof E !== 'undefined' && E) {
-  // after save() the code is not re-run, but sockets and timers are gone: start again
-  E.on('init', function (): void {
-    stop();
-    start();
-  });
+  // save(), reset() and load() fire 'kill' first: flush and close, so a saved RAM image holds
+  // no dead socket. 'init' follows a boot from that image (start again) and a boot from
+  // .bootcde, where the load below has started already (start() is then a no-op).
+  E.on('kill', stop);
+  E.on('init', function (): void { start(); });
 }
 start();
