@@ -14,6 +14,7 @@ import type { CborCodec } from '../device/codec/cbor.ts';
 import { cborX } from '../device/hosts/node/cbor-x.ts';
 import type { Storage } from '../device/storage.ts';
 import { Device } from '../device/runtime/device.ts';
+import { anchorRotation } from '../device/ace/anchors.ts';
 import { AceParam } from '../device/ace/numbers.ts';
 import { SecurityContext } from '../device/oscore/context.ts';
 import { MemoryStorage } from '../device/storage.ts';
@@ -99,7 +100,7 @@ function deviceSample(codec: CborCodec): DeviceSample {
     const bodies: Uint8Array[] = [];
     for (let i = 0; i < TOKENS; i++) bodies.push(body(mintSigned(world, i % 2 ? 'lock:open' : 'lock:read alarm:read').token, i, codec));
     const storage = new CountingStorage();
-    const device = new Device(world.keystore, { provider, codec, storage, clock }, {});
+    const device = new Device(world.keystore, { provider, codec, storage, clock, anchorRotation }, {});
     // the first token is the baseline: lazily built tables and JIT feedback are not per-token
     device.rs.postToken(bodies[0], '127.0.0.1:1000');
     devices.push({ device, storage, bodies });

@@ -361,6 +361,18 @@ export class AnchorsGate implements RequestHandler {
   }
 }
 
+/**
+ * The rotation feature as a device installs it. Passed in rather than imported by the device,
+ * so a build that verifies no signatures (Espruino) leaves the whole file out.
+ */
+export interface AnchorRotation {
+  Store: typeof AnchorStore;
+  Resource: typeof AnchorsResource;
+  Gate: typeof AnchorsGate;
+}
+
+export const anchorRotation: AnchorRotation = { Store: AnchorStore, Resource: AnchorsResource, Gate: AnchorsGate };
+
 function sha256Of(provider: CryptoProvider): (d: Uint8Array) => Uint8Array {
   return function (d: Uint8Array): Uint8Array { return provider.sha256(d); };
 }

@@ -7,7 +7,7 @@
  *   Endpoint -> OscoreServer -> protected: AccessGuard -> Site
  *                            -> plain:     PublicGate  -> Site
  * (/anchors, whose updates authenticate themselves, goes to the Site from either side:
- * AnchorsGate, device/ace/anchors.ts.)
+ * AnchorsGate, device/ace/anchors.ts; only where deps.anchorRotation is given.)
  */
 import type { CborCodec } from '../codec/cbor.ts';
 import type { CryptoProvider } from '../crypto/provider.ts';
@@ -30,7 +30,8 @@ import {
 import type { DeviceKeystore } from './keystore.ts';
 import { peerOfUri } from './keystore.ts';
 import { SecurityContext } from '../oscore/context.ts';
-import { ANCHORS_PATH, AnchorStore, AnchorsGate, AnchorsResource } from '../ace/anchors.ts';
+import { ANCHORS_PATH } from '../ace/anchors.ts';
+import type { AnchorRotation, AnchorStore } from '../ace/anchors.ts';
 import { Introspector } from '../ace/introspection.ts';
 import type { RequestSender } from '../ace/introspection.ts';
 
@@ -39,6 +40,12 @@ export interface DeviceDeps {
   codec: CborCodec;
   storage: Storage;
   clock: Clock;
+  /**
+   * AS key rotation through signed updates at /anchors (`anchorRotation` of ace/anchors.ts),
+   * or null: the keystore's AS keys stay the only ones (the Espruino build, which verifies no
+   * signatures).
+   */
+  anchorRotation: AnchorRotation | null;
 }
 
 export interface DeviceTuning {
@@ -88,29 +95,32 @@ export class Device {
   readonly vitals: VitalsSensor | null = null;
   /** What load() had to say (a discarded store, say), for the host's log. */
   readonly bootNotes: string[];
-  /** The AS keys tokens may be signed with: the keystore's, then what anchor updates taught. */
-  readonly anchors: AnchorStore;
+  /** The AS keys tokens may be signed with: the keystore's, then what anchor updates taught (null without rotation). */
+  readonly anchors: AnchorStore | null = null;
 
   constructor(readonly keystore: DeviceKeystore, private readonly deps: DeviceDeps, tuning: DeviceTuning) {
     this.rs = new AceResourceServer(aceConfigOf(keystore, tuning), deps);
     this.bootNotes = this.rs.load();
-    const anchors = new AnchorStore(deps, keystore.asKeys, keystore.asSeq || 0);
-    this.anchors = anchors;
-    const anchorNotes = anchors.load();
-    for (let i = 0; i < anchorNotes.length; i++) this.bootNotes.push(anchorNotes[i]);
     const rs = this.rs;
-    // rs reads config.tokenKeys at each verification: it follows the active anchors
-    if (!(tuning.ace && tuning.ace.tokenKeys)) {
-      const symmetric = keystore.symmetricKeys;
-      anchors.onChange(function (): void { rs.config.tokenKeys = anchors.active().concat(symmetric); });
-      anchors.refresh();
-    }
     const site = new Site(tuning.site);
     this.site = site;
     site.add(AUTHZ_INFO, new AuthzInfoResource(this.rs));
-    site.add(ANCHORS_PATH, new AnchorsResource(anchors, deps.codec, function (peer: string, granted: boolean, reason: string): void {
-      rs.audit.record({ peer: peer, tokenId: null, path: ANCHORS_PATH, method: 2, granted: granted, reason: reason });
-    }));
+    const rotation = deps.anchorRotation;
+    if (rotation !== null) {
+      const anchors = new rotation.Store(deps, keystore.asKeys, keystore.asSeq || 0);
+      this.anchors = anchors;
+      const anchorNotes = anchors.load();
+      for (let i = 0; i < anchorNotes.length; i++) this.bootNotes.push(anchorNotes[i]);
+      // rs reads config.tokenKeys at each verification: it follows the active anchors
+      if (!(tuning.ace && tuning.ace.tokenKeys)) {
+        const symmetric = keystore.symmetricKeys;
+        anchors.onChange(function (): void { rs.config.tokenKeys = anchors.active().concat(symmetric); });
+        anchors.refresh();
+      }
+      site.add(ANCHORS_PATH, new rotation.Resource(anchors, deps.codec, function (peer: string, granted: boolean, reason: string): void {
+        rs.audit.record({ peer: peer, tokenId: null, path: ANCHORS_PATH, method: 2, granted: granted, reason: reason });
+      }));
+    }
     if (keystore.kind === 'lock') {
       const lock = new LockResource({ clock: deps.clock, relockAfterMs: tuning.relockAfterMs });
       const alarm = new AlarmResource(true);
@@ -131,7 +141,11 @@ export class Device {
       site.add(HISTORY_PATH, vitals.history);
       this.vitals = vitals;
     }
-    this.handler = new OscoreServer(this.rs, new AnchorsGate(site, new AccessGuard(this.rs, site)), new AnchorsGate(site, new PublicGate(this.rs, site)));
+    const guard: RequestHandler = new AccessGuard(this.rs, site);
+    const gate: RequestHandler = new PublicGate(this.rs, site);
+    this.handler = rotation === null
+      ? new OscoreServer(this.rs, guard, gate)
+      : new OscoreServer(this.rs, new rotation.Gate(site, guard), new rotation.Gate(site, gate));
   }
 
   /**
@@ -151,7 +165,7 @@ export class Device {
   tick(): void {
     if (this.lock) this.lock.poll();
     if (this.vitals) this.vitals.tick();
-    this.anchors.refresh();
+    if (this.anchors) this.anchors.refresh();
     this.rs.purge();
     this.rs.flushIfDue();
   }

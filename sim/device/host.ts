@@ -12,6 +12,7 @@ import { Endpoint } from '../../device/coap/endpoint.ts';
 import type { Transport } from '../../device/coap/interfaces.ts';
 import type { CryptoProvider } from '../../device/crypto/provider.ts';
 import { Device } from '../../device/runtime/device.ts';
+import { anchorRotation } from '../../device/ace/anchors.ts';
 import type { DeviceTuning } from '../../device/runtime/device.ts';
 import type { DeviceKeystore } from '../../device/runtime/keystore.ts';
 import { MemoryStorage } from '../../device/storage.ts';
@@ -73,7 +74,7 @@ export class SimDevice implements Receiver, Transport {
     const o = this.options;
     const tuning: DeviceTuning = { seed: this.sim.prng.fork('vitals/' + o.name).u32() || 1, ...o.tuning };
     this.device = new Device(o.keystore, {
-      provider: this.provider, codec: this.codec, storage: this.storage, clock: this.sim.clock(o.keystore.hasClock),
+      provider: this.provider, codec: this.codec, storage: this.storage, clock: this.sim.clock(o.keystore.hasClock), anchorRotation,
     }, tuning);
     this.endpoint = new Endpoint(this.device.handler, this, {
       randomBytes: (n: number) => this.provider.randomBytes(n),

@@ -13,6 +13,7 @@ import type { CryptoProvider } from '../../crypto/provider.ts';
 import type { Clock, Storage } from '../../storage.ts';
 import { CoreError } from '../../errors.ts';
 import { Device } from '../../runtime/device.ts';
+import { anchorRotation } from '../../ace/anchors.ts';
 import type { DeviceTuning } from '../../runtime/device.ts';
 import type { DeviceKeystore } from '../../runtime/keystore.ts';
 import { openKeystore, parseKeystore } from '../../runtime/keystore.ts';
@@ -71,6 +72,7 @@ export class DeviceHost {
       codec: o.codec ?? portableCbor,
       storage: o.storage,
       clock: nodeClock(o.keystore.hasClock),
+      anchorRotation,
     }, o.tuning ?? {});
     const server = await UdpServer.listen(device.handler, {
       host: o.host ?? '127.0.0.1',
