@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ENTRY = resolve(ROOT, 'device/hosts/espruino/main.ts');
 export const BUNDLE = resolve(ROOT, 'dist/espruino/ace-device.js');
-const FORBIDDEN = ['@noble/', 'cbor-x', 'node:', 'BigInt'];
+/** Node-only code, and what a board cannot use (anchor updates are signed: ace/anchors.ts). */
+const FORBIDDEN = ['@noble/', 'cbor-x', 'node:', 'BigInt', 'ace/anchors.ts'];
 
 export async function buildEspruino(out = BUNDLE): Promise<{ path: string; bytes: number }> {
   mkdirSync(dirname(out), { recursive: true });

@@ -366,12 +366,13 @@ export class AnchorsGate implements RequestHandler {
  * so a build that verifies no signatures (Espruino) leaves the whole file out.
  */
 export interface AnchorRotation {
+  path: string;
   Store: typeof AnchorStore;
   Resource: typeof AnchorsResource;
   Gate: typeof AnchorsGate;
 }
 
-export const anchorRotation: AnchorRotation = { Store: AnchorStore, Resource: AnchorsResource, Gate: AnchorsGate };
+export const anchorRotation: AnchorRotation = { path: ANCHORS_PATH, Store: AnchorStore, Resource: AnchorsResource, Gate: AnchorsGate };
 
 function sha256Of(provider: CryptoProvider): (d: Uint8Array) => Uint8Array {
   return function (d: Uint8Array): Uint8Array { return provider.sha256(d); };

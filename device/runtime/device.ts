@@ -30,7 +30,6 @@ import {
 import type { DeviceKeystore } from './keystore.ts';
 import { peerOfUri } from './keystore.ts';
 import { SecurityContext } from '../oscore/context.ts';
-import { ANCHORS_PATH } from '../ace/anchors.ts';
 import type { AnchorRotation, AnchorStore } from '../ace/anchors.ts';
 import { Introspector } from '../ace/introspection.ts';
 import type { RequestSender } from '../ace/introspection.ts';
@@ -117,8 +116,8 @@ export class Device {
         anchors.onChange(function (): void { rs.config.tokenKeys = anchors.active().concat(symmetric); });
         anchors.refresh();
       }
-      site.add(ANCHORS_PATH, new rotation.Resource(anchors, deps.codec, function (peer: string, granted: boolean, reason: string): void {
-        rs.audit.record({ peer: peer, tokenId: null, path: ANCHORS_PATH, method: 2, granted: granted, reason: reason });
+      site.add(rotation.path, new rotation.Resource(anchors, deps.codec, function (peer: string, granted: boolean, reason: string): void {
+        rs.audit.record({ peer: peer, tokenId: null, path: rotation.path, method: 2, granted: granted, reason: reason });
       }));
     }
     if (keystore.kind === 'lock') {

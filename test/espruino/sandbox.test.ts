@@ -9,7 +9,7 @@ import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { BUNDLE, buildEspruino } from '../../tools/espruino-build.ts';
 import { keystorePayload, sealKeystore } from '../../device/runtime/keystore.ts';
-import { decode as decodeCoap, encode as encodeCoap } from '../../device/coap/message.ts';
+import { decode as decodeCoap, encode as encodeCoap, setUriPath } from '../../device/coap/message.ts';
 import { Type } from '../../device/coap/numbers.ts';
 import { establish, postAuthzInfo } from '../../sim/phone/ace-client.ts';
 import { OscoreClient } from '../../sim/phone/oscore-client.ts';
@@ -100,6 +100,25 @@ test.serial('E events: init after a boot from flash keeps the running device; ki
     sb.emit('init'); // power-up from the saved image
     t.truthy(sb.global.AceDevice.device());
     t.not(sb.global.AceDevice.device(), first);
+  } finally {
+    sb.close();
+  }
+});
+
+test.serial('the board serves no /anchors (updates are signed; the bundle leaves rotation out): answered as a missing path, and not in /.well-known/core', async (t) => {
+  const world = makeWorld('lock', true);
+  const { sb, port } = await boot(world);
+  try {
+    const post = (path: string, messageId: number) => encodeCoap({ type: Type.CON, code: 0x02, messageId, token: new Uint8Array([1]), options: setUriPath([], path), payload: new Uint8Array([0xa0]) });
+    // answered as any path the device does not have: the public gate's 4.01, not the update's own checks
+    const anchors = decodeCoap((await exchange(port, post('/anchors', 7)))!);
+    const nowhere = decodeCoap((await exchange(port, post('/nowhere', 9)))!);
+    t.is(anchors.code, nowhere.code);
+    t.deepEqual(anchors.payload, nowhere.payload);
+    const get = encodeCoap({ type: Type.CON, code: 0x01, messageId: 8, token: new Uint8Array([2]), options: setUriPath([], '/.well-known/core'), payload: new Uint8Array(0) });
+    const links = Buffer.from(decodeCoap((await exchange(port, get))!).payload).toString('latin1');
+    t.true(links.includes('</authz-info>'), links);
+    t.false(links.includes('anchors'), links);
   } finally {
     sb.close();
   }
