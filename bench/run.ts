@@ -1,5 +1,5 @@
 /**
- * `npm run bench` (tsx bench/run.ts [--quick] [--only=pipeline,oscore,udp,memory] [--scenario=floor,device-oscore,...]).
+ * `npm run bench` (tsx bench/run.ts [--quick] [--only=pipeline,oscore,udp,memory,espruino] [--scenario=floor,device-oscore,...]).
  * To profile a server: node --cpu-prof --import tsx bench/run.ts --only=udp --scenario=device-oscore
  * (the load generator is a separate process and is not in the profile).
  *
