@@ -37,6 +37,8 @@ export interface FlowResult {
   requestMedianMs: number;
   /** CoAP codes: unlock, the replayed unlock, an out-of-scope request. */
   codes: [string, string, string];
+  /** read() system calls of the serving process per GET, where it can be counted. */
+  readsPerRequest: number | null;
 }
 
 export interface InterpreterRun extends FlowResult {
@@ -66,8 +68,11 @@ function sendRaw(port: number, datagram: Uint8Array, waitMs: number): Promise<st
   });
 }
 
-/** Token, unlock, the unlock replayed, a request outside the scope, then GET /lock timed. */
-export async function doorFlow(world: World, port: number): Promise<FlowResult> {
+/**
+ * Token, unlock, the unlock replayed, a request outside the scope, then GET /lock timed.
+ * `readCalls`, when given, counts the server's read() system calls (around the timed GETs).
+ */
+export async function doorFlow(world: World, port: number, readCalls: () => number | null = () => null): Promise<FlowResult> {
   const issued = mint(world, { form: 'maced', scope: 'lock:open' });
   let t0 = performance.now();
   const session = await establish({ host: '127.0.0.1', port, token: issued.token, timeoutMs: 5000 }, issued.material, provider);
@@ -80,14 +85,17 @@ export async function doorFlow(world: World, port: number): Promise<FlowResult> 
     const replay = await sendRaw(port, encodeCoap({ type: Type.CON, code: m.code, messageId: 0x4242, token: new Uint8Array([9]), options: m.options, payload: m.payload }), 2000);
     const outside = codeOf(await client.request({ method: 'POST', path: '/alarm', options: CBOR_FORMAT, payload: command('armed', false) }));
     const times: number[] = [];
+    const readsBefore = readCalls();
     for (let i = 0; i < GETS; i++) {
       t0 = performance.now();
       const r = await client.request({ method: 'GET', path: '/lock' });
       times.push(performance.now() - t0);
       if (codeOf(r) !== '2.05') throw new Error('GET /lock answered ' + codeOf(r));
     }
+    const readsAfter = readCalls();
     times.sort((a, b) => a - b);
-    return { tokenMs, requestMedianMs: times[GETS >> 1], codes: [unlock, replay, outside] };
+    const readsPerRequest = readsBefore === null || readsAfter === null ? null : Math.round((readsAfter - readsBefore) / GETS);
+    return { tokenMs, requestMedianMs: times[GETS >> 1], codes: [unlock, replay, outside], readsPerRequest };
   } finally {
     await client.close();
   }
@@ -131,6 +139,20 @@ class Interpreter {
     return Number((await this.waitFor(/@MEM(\d+)/))[1]);
   }
 
+  /**
+   * read() system calls so far (Linux /proc/PID/io), else null. The Linux build emulates
+   * flash with a file it opens and reads on every access (jshFlashRead), so code booted
+   * from flash shows here; a board's flash is memory-mapped.
+   */
+  readCalls(): number | null {
+    try {
+      const m = readFileSync(`/proc/${this.child.pid}/io`, 'utf8').match(/^syscr: (\d+)$/m);
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
   kill(): void {
     this.child.kill('SIGKILL');
   }
@@ -163,9 +185,9 @@ async function runInterpreter(binary: string, bundle: string, keystore: string, 
     try {
       await device.waitFor(/on UDP port (\d+)/);
       const idle = await device.variables();
-      const flow = await doorFlow(world, ESPRUINO_PORT);
+      const flow = await doorFlow(world, ESPRUINO_PORT, () => device.readCalls());
       const after = await device.variables();
-      return { install, idleVariables: idle, afterTokenVariables: after, tokenMs: flow.tokenMs, requestMedianMs: flow.requestMedianMs, codes: flow.codes };
+      return { install, idleVariables: idle, afterTokenVariables: after, ...flow };
     } finally {
       device.kill();
     }
