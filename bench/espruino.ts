@@ -136,7 +136,7 @@ class Interpreter {
   /** Variables in use, after the garbage collection process.memory() runs. */
   async variables(): Promise<number> {
     this.child.stdin!.write('print("@MEM"+process.memory().usage)\n');
-    return Number((await this.waitFor(/@MEM(\d+)/))[1]);
+    return Number((await this.waitFor(/@MEM(\d+)\r?\n/))[1]);
   }
 
   /**
