@@ -23,6 +23,9 @@ for (const codec of CODECS) {
     // insertion order does not matter
     const reversed = cborMap([[-257, 0], ['a', 0], [256, 0], [-256, 0], ['', 0], [24, 0], [-25, 0], [23, 0], [-24, 0]]);
     t.is(enc(reversed), enc(mixed));
+    // maps nested in maps, each sorted on its own
+    const late = cborMap([[1, cborMap([[2, 0], [1, cborMap([[0, 0]])]])], [2, cborMap([[0, 0], [1, 0]])], [0, 7]]);
+    t.is(enc(late), 'a3' + '0007' + '01a2' + '01a10000' + '0200' + '02a2' + '0000' + '0100');
     // non-BMP and BMP text keys order by their UTF-8 bytes (U+FFFD < U+1F600), not by UTF-16 units
     const text = cborMap([['\u{1F600}', 1], ['\uFFFD', 2], ['\u00e9', 3], ['b', 4]]);
     t.is(enc(text), hexOf(refEncode(text)));
