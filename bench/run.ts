@@ -261,9 +261,11 @@ function printEspruino(r: EspruinoResult): string[] {
   const notes = [
     'ratio = measured / target. baseline = the same flow against the Node device host in this run.',
     'flow codes (unlock, replayed unlock, outside the scope): ' + (r.runs.length ? r.runs.map((x) => `${x.install} ${x.codes.join(' ')}`).join('; ') : b ? 'Node ' + b.codes.join(' ') : '-'),
-    'flash: the Linux build emulates flash with a file it opens and reads on every access (read() calls above), so the',
-    '  flash times include that file I/O; a board\'s flash is memory-mapped.',
   ];
+  if (r.runs.length) {
+    notes.push('flash: the Linux build emulates flash with a file it opens and reads on every access (read() calls above), so the',
+      '  flash times include that file I/O; a board\'s flash is memory-mapped.');
+  }
   if (r.note) notes.push(r.note);
   printTable('5. Espruino build against issue 11\'s targets (Linux-host interpreter)', ['what', 'Node baseline', 'measured', 'target', 'ratio', ''], rows, notes);
   return targets;
