@@ -11,7 +11,6 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,11 +18,10 @@ import { performance } from 'node:perf_hooks';
 import { buildEspruino } from '../tools/espruino-build.ts';
 import { keystorePayload, sealKeystore } from '../device/runtime/keystore.ts';
 import { KEYSTORE_FILE } from '../device/hosts/espruino/storage.ts';
-import { decode as decodeCoap, encode as encodeCoap } from '../device/coap/message.ts';
-import { Type } from '../device/coap/numbers.ts';
+import { decode as decodeCoap } from '../device/coap/message.ts';
 import { establish } from '../sim/phone/ace-client.ts';
 import { OscoreClient } from '../sim/phone/oscore-client.ts';
-import { CBOR_FORMAT, codeOf, command, makeWorld, mint, provider, startDevice } from '../test/ace/fixtures.ts';
+import { CBOR_FORMAT, codeOf, command, exchangeOnce, makeWorld, mint, provider, replayOf, startDevice } from '../test/ace/fixtures.ts';
 import type { World } from '../test/ace/fixtures.ts';
 
 export const TARGETS = { bundleKB: 48, tokenMs: 1000, requestMs: 25, variables: 2000 };
@@ -54,20 +52,6 @@ export interface EspruinoResult {
   note: string | null;
 }
 
-function codeText(datagram: Uint8Array): string {
-  const c = decodeCoap(datagram).code;
-  return (c >> 5) + '.' + String(c & 31).padStart(2, '0');
-}
-
-function sendRaw(port: number, datagram: Uint8Array, waitMs: number): Promise<string> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => { s.close(); resolve('none'); }, waitMs);
-    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(codeText(new Uint8Array(m))); });
-    s.send(datagram, port, '127.0.0.1');
-  });
-}
-
 /**
  * Token, unlock, the unlock replayed, a request outside the scope, then GET /lock timed.
  * `readCalls`, when given, counts the server's read() system calls (around the timed GETs).
@@ -81,8 +65,8 @@ export async function doorFlow(world: World, port: number, readCalls: () => numb
   try {
     const prepared = client.prepare({ method: 'POST', path: '/lock', options: CBOR_FORMAT, payload: command('locked', false) });
     const unlock = codeOf(await client.send(prepared));
-    const m = prepared.message;
-    const replay = await sendRaw(port, encodeCoap({ type: Type.CON, code: m.code, messageId: 0x4242, token: new Uint8Array([9]), options: m.options, payload: m.payload }), 2000);
+    const replayed = await exchangeOnce(port, replayOf(prepared), 2000);
+    const replay = replayed === null ? 'none' : codeOf(decodeCoap(replayed));
     const outside = codeOf(await client.request({ method: 'POST', path: '/alarm', options: CBOR_FORMAT, payload: command('armed', false) }));
     const times: number[] = [];
     const readsBefore = readCalls();

@@ -243,7 +243,6 @@ function printMemory(m: MemoryResult): void {
 
 function printEspruino(r: EspruinoResult): string[] {
   const t = ESPRUINO_TARGETS;
-  const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const kb = r.bundleBytes / 1024;
   const rows: string[][] = [['bundle size', '-', `${kb.toFixed(1)} KB`, `< ${t.bundleKB} KB`, fmtRatio(kb / t.bundleKB), verdict(kb < t.bundleKB)]];
   const targets = [`Espruino bundle ${kb.toFixed(1)} KB (target < ${t.bundleKB} KB): ${verdict(kb < t.bundleKB)}`];

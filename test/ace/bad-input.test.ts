@@ -11,7 +11,7 @@ import type { CoapMessage } from '../../device/coap/interfaces.ts';
 import { postAuthzInfo } from '../../sim/phone/ace-client.ts';
 import { CborMap } from '../../device/codec/cbor.ts';
 import { AceParam } from '../../device/ace/numbers.ts';
-import { CBOR_FORMAT, codec, codeOf, command, connect, makeWorld, mint, provider, startDevice } from './fixtures.ts';
+import { CBOR_FORMAT, codec, codeOf, command, connect, makeWorld, mint, provider, replayOf, startDevice } from './fixtures.ts';
 import type { DeviceHost } from '../../device/hosts/node/device-host.ts';
 
 /** A raw UDP socket: send bytes, collect what comes back within `waitMs`. */
@@ -80,8 +80,7 @@ test('a replayed OSCORE request is refused; the session goes on', async (t) => {
     const prepared = client.prepare({ method: 'POST', path: '/lock', options: CBOR_FORMAT, payload: command('locked', false) });
     t.is(codeOf(await client.send(prepared)), '2.04');
     // The attacker resends the same protected request (a new message ID, so not a CoAP duplicate).
-    const captured = encodeCoap({ type: Type.CON, code: prepared.message.code, messageId: 0x4242, token: new Uint8Array([9]), options: prepared.message.options, payload: prepared.message.payload });
-    const [reply] = await exchange(host.port, [captured]);
+    const [reply] = await exchange(host.port, [replayOf(prepared)]);
     const answer = decodeCoap(reply);
     t.is(answer.code, 0x81, '4.01');
     t.is(Buffer.from(answer.payload).toString(), 'Replay detected');

@@ -1,4 +1,5 @@
 /** A provisioned AS and device, made in memory for tests (the same shapes ace-provision writes). */
+import dgram from 'node:dgram';
 import { nodeProvider } from '../../device/crypto/node/provider.ts';
 import { Alg, Curve } from '../../device/crypto/provider.ts';
 import type { CryptoProvider } from '../../device/crypto/provider.ts';
@@ -14,11 +15,11 @@ import type { DeviceTuning } from '../../device/runtime/device.ts';
 import { issueToken } from '../../sim/as/issuer.ts';
 import type { AsKeys, DeviceEntry, IssuedToken, TokenRequest } from '../../sim/as/issuer.ts';
 import { OscoreClient } from '../../sim/phone/oscore-client.ts';
-import type { PlainResponse } from '../../sim/phone/oscore-client.ts';
+import type { PlainResponse, PreparedRequest } from '../../sim/phone/oscore-client.ts';
 import { establish } from '../../sim/phone/ace-client.ts';
 import type { Session } from '../../sim/phone/ace-client.ts';
-import { ContentFormat, Option } from '../../device/coap/numbers.ts';
-import { encodeUint } from '../../device/coap/message.ts';
+import { ContentFormat, Option, Type } from '../../device/coap/numbers.ts';
+import { encode as encodeCoap, encodeUint } from '../../device/coap/message.ts';
 
 export const provider: CryptoProvider = nodeProvider();
 export const codec = portableCbor;
@@ -83,6 +84,23 @@ export function stateOf(r: PlainResponse, name: string): unknown {
   return v instanceof CborMap ? v.get(name) : undefined;
 }
 
-export function codeOf(r: PlainResponse): string {
+/** A response's code as CoAP writes it ("2.05"): of a phone's response or a decoded message. */
+export function codeOf(r: { code: number }): string {
   return (r.code >> 5) + '.' + String(r.code & 31).padStart(2, '0');
+}
+
+/** What an attacker who captured `prepared` sends again: the same protected request under a new message ID (so not a CoAP duplicate). */
+export function replayOf(prepared: PreparedRequest): Uint8Array {
+  const m = prepared.message;
+  return encodeCoap({ type: Type.CON, code: m.code, messageId: 0x4242, token: new Uint8Array([9]), options: m.options, payload: m.payload });
+}
+
+/** One datagram to a device on loopback; its first answer, or null after `waitMs`. */
+export function exchangeOnce(port: number, datagram: Uint8Array, waitMs = 1000): Promise<Uint8Array | null> {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const timer = setTimeout(() => { s.close(); resolve(null); }, waitMs);
+    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(new Uint8Array(m)); });
+    s.send(datagram, port, '127.0.0.1');
+  });
 }

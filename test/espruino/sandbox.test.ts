@@ -5,7 +5,6 @@
  * request refused, a request outside the scope refused, a signed token refused with 4.01.
  */
 import test from 'ava';
-import dgram from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { BUNDLE, buildEspruino } from '../../tools/espruino-build.ts';
 import { keystorePayload, sealKeystore } from '../../device/runtime/keystore.ts';
@@ -13,7 +12,7 @@ import { decode as decodeCoap, encode as encodeCoap, setUriPath } from '../../de
 import { Type } from '../../device/coap/numbers.ts';
 import { establish, postAuthzInfo } from '../../sim/phone/ace-client.ts';
 import { OscoreClient } from '../../sim/phone/oscore-client.ts';
-import { CBOR_FORMAT, codeOf, command, makeWorld, mint, provider, stateOf } from '../ace/fixtures.ts';
+import { CBOR_FORMAT, codeOf, command, exchangeOnce, makeWorld, mint, provider, replayOf, stateOf } from '../ace/fixtures.ts';
 import type { World } from '../ace/fixtures.ts';
 import { makeSandbox } from './sandbox.ts';
 import { KEYSTORE_FILE } from '../../device/hosts/espruino/storage.ts';
@@ -31,15 +30,6 @@ async function boot(world: World) {
   return { sb, port };
 }
 
-function exchange(port: number, datagram: Uint8Array, waitMs = 1000): Promise<Uint8Array | null> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    const timer = setTimeout(() => { s.close(); resolve(null); }, waitMs);
-    s.on('message', (m) => { clearTimeout(timer); s.close(); resolve(new Uint8Array(m)); });
-    s.send(datagram, port, '127.0.0.1');
-  });
-}
-
 for (const form of ['maced', 'osc'] as const) {
   test.serial(`the bundle in a sandbox: ${form} token, OSCORE, unlock, replay and scope refused`, async (t) => {
     const world = makeWorld('lock', true);
@@ -55,8 +45,7 @@ for (const form of ['maced', 'osc'] as const) {
       t.is(stateOf(opened, 'locked'), false);
       t.false(sb.global.AceDevice.device().lock.locked);
       // the same protected request again, under a new message ID: refused as a replay
-      const captured = encodeCoap({ type: Type.CON, code: prepared.message.code, messageId: 0x4242, token: new Uint8Array([9]), options: prepared.message.options, payload: prepared.message.payload });
-      const reply = await exchange(port, captured);
+      const reply = await exchangeOnce(port, replayOf(prepared));
       t.truthy(reply);
       t.is(decodeCoap(reply!).code, 0x81, '4.01 replay');
       // outside the scope
@@ -111,12 +100,12 @@ test.serial('the board serves no /anchors (updates are signed; the bundle leaves
   try {
     const post = (path: string, messageId: number) => encodeCoap({ type: Type.CON, code: 0x02, messageId, token: new Uint8Array([1]), options: setUriPath([], path), payload: new Uint8Array([0xa0]) });
     // answered as any path the device does not have: the public gate's 4.01, not the update's own checks
-    const anchors = decodeCoap((await exchange(port, post('/anchors', 7)))!);
-    const nowhere = decodeCoap((await exchange(port, post('/nowhere', 9)))!);
+    const anchors = decodeCoap((await exchangeOnce(port, post('/anchors', 7)))!);
+    const nowhere = decodeCoap((await exchangeOnce(port, post('/nowhere', 9)))!);
     t.is(anchors.code, nowhere.code);
     t.deepEqual(anchors.payload, nowhere.payload);
     const get = encodeCoap({ type: Type.CON, code: 0x01, messageId: 8, token: new Uint8Array([2]), options: setUriPath([], '/.well-known/core'), payload: new Uint8Array(0) });
-    const links = Buffer.from(decodeCoap((await exchange(port, get))!).payload).toString('latin1');
+    const links = Buffer.from(decodeCoap((await exchangeOnce(port, get))!).payload).toString('latin1');
     t.true(links.includes('</authz-info>'), links);
     t.false(links.includes('anchors'), links);
   } finally {
